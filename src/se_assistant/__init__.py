@@ -1,0 +1,40 @@
+"""se-assistant: questions answered with citations over the REVES social economy material.
+
+    from se_assistant import Assistant
+    answer = Assistant().ask("how was Pfefferwerk funded?")
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+__all__ = [
+    "Answer", "Assistant", "Chat", "Citation", "IngestReport", "SeAssistantError", "Settings",
+]
+
+if TYPE_CHECKING:
+    from se_assistant.assistant import Assistant
+    from se_assistant.chat import Chat
+    from se_assistant.errors import SeAssistantError
+    from se_assistant.models import Answer, Citation, IngestReport
+    from se_assistant.settings import Settings
+
+_LAZY = {
+    "Assistant": "se_assistant.assistant",
+    "Chat": "se_assistant.chat",
+    "Answer": "se_assistant.models",
+    "Citation": "se_assistant.models",
+    "IngestReport": "se_assistant.models",
+    "SeAssistantError": "se_assistant.errors",
+    "Settings": "se_assistant.settings",
+}
+
+
+def __getattr__(name: str) -> Any:  # heavy imports wait until a name is used
+    module = _LAZY.get(name)
+    if module is None:
+        raise AttributeError(f"module 'se_assistant' has no attribute {name!r}")
+    import importlib
+
+    return getattr(importlib.import_module(module), name)

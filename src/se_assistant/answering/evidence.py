@@ -1,0 +1,52 @@
+"""Does the material answer the question? Decided from evidence: how close the best sentence
+is, whether the question's topic words exist in the material at all, and whether the kind of
+answer asked for (a date, a number) is there. Thresholds calibrated on evals/questions.yaml."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from se_assistant.answering.question import QuestionInfo
+
+# Calibrated on the eval set (see evals/README.md): below MIN the best sentence is unrelated;
+# at or above SURE it answers even when some question words never occur in the material.
+MIN_SEMANTIC = 0.40
+SURE_SEMANTIC = 0.62
+_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|"
+                   r"august|september|october|november|december)\b", re.IGNORECASE)
+_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|"
+                     r"thousand|million|dozen)\b", re.IGNORECASE)
+
+
+@dataclass
+class Evidence:
+    """The facts behind a grounded/refused decision, kept for evals and debugging."""
+
+    best_semantic: float
+    unknown_terms: list[str] = field(default_factory=list)
+    answer_type_found: bool = True
+    grounded: bool = False
+    reason: str = ""
+
+
+def judge(info: QuestionInfo, best_semantic: float, vocabulary: frozenset[str],
+          chosen_texts: list[str]) -> Evidence:
+    unknown = [t for t in info.terms if t not in vocabulary]
+    type_found = True
+    if info.kind == "when":
+        type_found = any(_YEAR.search(t) for t in chosen_texts)
+    elif info.kind == "how_many":
+        type_found = any(_NUMBER.search(t) for t in chosen_texts)
+    evidence = Evidence(best_semantic, unknown, type_found)
+    if not info.terms and not info.entities:
+        evidence.reason = "the question has no words the material could answer"
+    elif not type_found:
+        evidence.reason = "the material gives no " + ("date" if info.kind == "when" else "figure")
+    elif best_semantic < MIN_SEMANTIC:
+        evidence.reason = "no passage is close to the question"
+    elif unknown and best_semantic < SURE_SEMANTIC:
+        evidence.reason = "the material never mentions " + ", ".join(unknown)
+    else:
+        evidence.grounded = True
+    return evidence

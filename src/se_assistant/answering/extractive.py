@@ -1,0 +1,206 @@
+"""The default answerer: picks the sentences and bullets of the retrieved passages that answer
+the question and cites each one. It writes nothing a passage does not say."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from se_assistant.answering.evidence import _NUMBER, _YEAR, Evidence, judge
+from se_assistant.answering.question import QuestionInfo
+from se_assistant.answering.units import Unit, split_units
+from se_assistant.lexical import content_terms, fold
+from se_assistant.models import Answer, Citation
+from se_assistant.retrieval import HybridRetriever, Passage
+
+_WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
+_WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "players",
+              "universit", "structures")
+
+
+@dataclass
+class Candidate:
+    passage: Passage
+    rank: int
+    unit: Unit
+    semantic: float = 0.0
+    score: float = 0.0
+
+
+class ExtractiveAnswerer:
+    """Answers from passages alone; needs no language model."""
+
+    def __init__(self, retriever: HybridRetriever, max_sentences: int = 4):
+        self.retriever = retriever
+        self.max_sentences = max_sentences
+
+    def answer(self, question: str, query: str, info: QuestionInfo,
+               passages: list[Passage]) -> tuple[Answer, Evidence]:
+        candidates = self._candidates(passages)
+        if not candidates:
+            evidence = Evidence(0.0, info.terms, True, False, "nothing was retrieved")
+            return refusal(question, query, passages, evidence), evidence
+        self._score(query, info, candidates)
+        chosen = self._choose(info, candidates)
+        best_semantic = max(c.semantic for c in chosen)
+        evidence = judge(info, best_semantic, self.retriever.vocabulary,
+                         [c.unit.text for c in chosen])
+        if not evidence.grounded:
+            return refusal(question, query, passages, evidence), evidence
+        return compose(question, query, chosen), evidence
+
+    # ---- candidates and scores -----------------------------------------------------------
+    @staticmethod
+    def _candidates(passages: list[Passage]) -> list[Candidate]:
+        return [
+            Candidate(p, rank, unit)
+            for rank, p in enumerate(passages)
+            for unit in split_units(p.text)
+        ]
+
+    def _score(self, query: str, info: QuestionInfo, candidates: list[Candidate]) -> None:
+        texts = [_embedding_text(c) for c in candidates]
+        vectors = self.retriever.embed(texts)
+        q = self.retriever.embed_query(query)
+        semantic = vectors @ q
+        terms = set(info.terms)
+        for c, sem in zip(candidates, semantic, strict=True):
+            c.semantic = float(sem)
+            unit_terms = set(content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", ""))))
+            overlap = len(terms & unit_terms) / len(terms) if terms else 0.0
+            c.score = c.semantic + 0.25 * overlap + 0.03 / (1 + c.rank) + _adjust(info, c)
+
+    def _choose(self, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
+        ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        best = ranked[0].score
+        limit = self.max_sentences if info.is_list else min(2, self.max_sentences)
+        margin = 0.12 if info.is_list else 0.05
+        if info.is_list and len(info.entities) != 1:
+            # a question across cases: the best sentence of each case first, then the rest
+            per_case: dict[str, Candidate] = {}
+            for c in ranked:
+                per_case.setdefault(c.passage.case, c)
+            leaders = [c for key, c in per_case.items() if key]
+            ranked = leaders + [c for c in ranked if c not in leaders]
+            limit = max(limit, min(len(leaders), 6))
+        chosen: list[Candidate] = []
+        vectors: list[np.ndarray] = []
+        for c in ranked:
+            if len(chosen) >= limit:
+                break
+            if c.score < best - margin:
+                continue
+            vec = self.retriever.embed([_embedding_text(c)])[0]
+            if any(float(vec @ v) > 0.86 for v in vectors):
+                continue  # the same fact said twice (slide and case description)
+            if any(fold(c.unit.text) in fold(o.unit.text) for o in chosen):
+                continue
+            chosen.append(c)
+            vectors.append(vec)
+        first_seen = {c.passage.node_id: i for i, c in reversed(list(enumerate(chosen)))}
+        return sorted(chosen, key=lambda c: (first_seen[c.passage.node_id], c.unit.start))
+
+
+def _embedding_text(c: Candidate) -> str:
+    context = c.passage.case or str(c.passage.metadata.get("section", ""))
+    return f"{context}: {c.unit.text}" if context else c.unit.text
+
+
+def _adjust(info: QuestionInfo, c: Candidate) -> float:
+    adj = 0.0
+    case = c.passage.case
+    if info.entities:
+        if case in info.entities:
+            adj += 0.08
+        elif case:
+            adj -= 0.25
+        else:
+            adj -= 0.10
+    text = " " + fold(c.unit.text) + " "
+    if info.kind == "where":
+        meta = c.passage.metadata
+        town = fold(str(meta.get("city") or meta.get("region") or ""))
+        country = fold(str(meta.get("country", "")))
+        if town and town in text and country and country in text:
+            adj += 0.2
+        elif (town and town in text) or any(h in text for h in _WHERE_HINTS):
+            adj += 0.05
+    elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
+        adj += 0.05
+    elif info.kind == "when" and _YEAR.search(c.unit.text):
+        adj += 0.15
+    elif info.kind == "how_many" and _NUMBER.search(c.unit.text):
+        adj += 0.15
+    if len(c.unit.text) < 12:
+        adj -= 0.1
+    return adj
+
+
+def compose(question: str, query: str, chosen: list[Candidate]) -> Answer:
+    """Write the chosen units as sentences, each ending with the [n] of its passage."""
+    numbers: dict[str, int] = {}
+    used: dict[str, list[str]] = {}
+    sentences: list[str] = []
+    for c in chosen:
+        n = numbers.setdefault(c.passage.node_id, len(numbers) + 1)
+        used.setdefault(c.passage.node_id, []).append(c.unit.text)
+        sentences.append(f"{_sentence(c)} [{n}]")
+    passages = {c.passage.node_id: c.passage for c in chosen}
+    citations = [
+        to_citation(passages[node_id], n, tuple(used[node_id])) for node_id, n in numbers.items()
+    ]
+    return Answer(text=" ".join(sentences), citations=citations, grounded=True, query=query,
+                  question=question)
+
+
+def _sentence(c: Candidate) -> str:
+    text = c.unit.text.strip()
+    subject = c.passage.case or ""
+    names = [subject, *str(c.passage.metadata.get("aliases", "")).split(",")]
+    if c.unit.bullet:
+        if not subject:
+            subject = str(c.passage.metadata.get("section", ""))
+        if subject and not any(n.strip() and fold(n.strip()) in fold(text) for n in names if n):
+            text = f"{subject}: {text[0].upper() + text[1:]}"
+    text = text[0].upper() + text[1:]
+    if text[-1] not in ".!?…":
+        text += "."
+    return text
+
+
+def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Citation:
+    meta = p.metadata
+    keep = ("case", "city", "country", "region", "cluster_type", "kind")
+    return Citation(
+        number=number,
+        source=str(meta.get("source", "")),
+        title=str(meta.get("title", "")),
+        locator=str(meta.get("locator", "")),
+        quote=p.text,
+        score=round(float(p.dense if p.dense is not None else p.score), 4),
+        breadcrumb=str(meta.get("breadcrumb", "")),
+        highlights=highlights,
+        chunk_id=p.node_id,
+        metadata={k: str(meta[k]) for k in keep if meta.get(k)},
+    )
+
+
+def refusal(question: str, query: str, passages: list[Passage], evidence: Evidence,
+            related: int = 3) -> Answer:
+    """Say plainly that the material does not answer, and keep the closest passages."""
+    detail = f" ({evidence.reason})" if evidence.reason else ""
+    text = (
+        f"The material does not answer this question{detail}. "
+        "The closest passages are listed as related sources."
+        if passages
+        else f"The material does not answer this question{detail}."
+    )
+    return Answer(
+        text=text,
+        citations=[],
+        grounded=False,
+        query=query,
+        question=question,
+        related=[to_citation(p, i + 1) for i, p in enumerate(passages[:related])],
+    )

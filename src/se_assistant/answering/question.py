@@ -1,0 +1,72 @@
+"""What a question asks: its kind (who, where, list ...), the entities it names and the
+terms that carry its topic."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from se_assistant.lexical import content_terms, fold, words
+
+_LIST_START = re.compile(
+    r"^\s*(?:and\s+)?(?:which|what|who|list|name|enumerate|give)\b.*\b"
+    r"(?:are|were|programmes|programs|partners|clusters|cases|initiatives|members|activities|"
+    r"organisations|organizations|structures|fields|players|items|ones|projects|things|points)\b",
+    re.IGNORECASE,
+)
+_LIST_WORDS = re.compile(r"\b(?:list|all|every|each|enumerate|which\s+\w+s)\b", re.IGNORECASE)
+
+
+@dataclass
+class QuestionInfo:
+    """The parts of a question the answerer and the refusal check use."""
+
+    text: str
+    kind: str  # who | where | when | how_many | how | what | yes_no
+    is_list: bool
+    entities: list[str] = field(default_factory=list)  # canonical case names mentioned
+    terms: list[str] = field(default_factory=list)  # content stems, entity names removed
+    entity_terms: set[str] = field(default_factory=set)
+
+
+def analyse(text: str, entity_names: dict[str, str]) -> QuestionInfo:
+    """``entity_names`` maps each folded name or alias to its canonical case name."""
+    folded = " " + " ".join(words(text)) + " "
+    entities: list[str] = []
+    entity_terms: set[str] = set()
+    for name in sorted(entity_names, key=len, reverse=True):
+        if f" {name} " in folded:
+            canonical = entity_names[name]
+            if canonical not in entities:
+                entities.append(canonical)
+            entity_terms.update(content_terms(name))
+            folded = folded.replace(f" {name} ", " ")
+    terms = [t for t in content_terms(folded) if t not in entity_terms]
+    return QuestionInfo(
+        text=text,
+        kind=_kind(text),
+        is_list=bool(_LIST_START.search(text) or _LIST_WORDS.search(text)) or len(entities) > 1,
+        entities=entities,
+        terms=list(dict.fromkeys(terms)),
+        entity_terms=entity_terms,
+    )
+
+
+def _kind(text: str) -> str:
+    t = fold(text).strip()
+    t = re.sub(r"^(and|so|ok|okay|also|then)\b[\s,]*", "", t)
+    if re.match(r"^(when|what year|in what year|since when|which year)\b", t) or re.search(
+        r"\b(what|which) (date|year)\b", t
+    ):
+        return "when"
+    if re.match(r"^how (many|much)\b", t) or re.search(r"\b(number of|budget|cost|price)\b", t):
+        return "how_many"
+    if re.match(r"^(where|in which (city|country|region)|which (city|country|region))\b", t):
+        return "where"
+    if re.match(r"^(who|by whom|whom)\b", t) or re.search(r"\bwho\b", t):
+        return "who"
+    if re.match(r"^how\b", t):
+        return "how"
+    if re.match(r"^(is|are|was|were|does|do|did|can|has|have)\b", t):
+        return "yes_no"
+    return "what"

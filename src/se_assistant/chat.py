@@ -1,0 +1,71 @@
+"""A conversation: keeps history and makes each follow-up standalone before it is searched."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from se_assistant.followups import resolve
+
+if TYPE_CHECKING:
+    from se_assistant.assistant import Assistant
+    from se_assistant.models import Answer
+
+
+@dataclass
+class Turn:
+    question: str
+    answer: Answer
+    focus: list[str]
+
+
+@dataclass
+class Chat:
+    """A conversation with the assistant. ``ask`` answers follow-ups such as "How was it
+    funded?" by rewriting them with what the conversation is about; the rewritten question is
+    ``answer.query``."""
+
+    assistant: Assistant
+    filters: dict[str, Any] | None = None
+    history: list[Turn] = field(default_factory=list)
+
+    @property
+    def focus(self) -> list[str]:
+        """The cases the conversation is currently about."""
+        return self.history[-1].focus if self.history else []
+
+    def standalone(self, question: str) -> str:
+        """The question as it will be searched, given the conversation so far."""
+        retriever = self.assistant.retriever
+        retriever.ensure_loaded()
+        mentions = self.assistant.entities_in(question)
+        previous = self.history[-1] if self.history else None
+        names = [n for e in retriever.entities if e.name in self.focus for n in e.names]
+        return resolve(
+            question,
+            focus=self.focus,
+            previous_query=previous.answer.query if previous else None,
+            previous_focus=names,
+            mentions=mentions,
+        )
+
+    def ask(self, question: str) -> Answer:
+        """Answer ``question`` in the context of the earlier turns."""
+        from se_assistant.questions import clean_question
+
+        cleaned = clean_question(question, self.assistant.settings.max_question_chars)
+        query = self.standalone(cleaned)
+        answer = self.assistant.ask(query, filters=self.filters, _question=cleaned)
+        self.history.append(Turn(cleaned, answer, self._focus_after(query, answer)))
+        return answer
+
+    def _focus_after(self, query: str, answer: Answer) -> list[str]:
+        named = self.assistant.entities_in(query)
+        if named:
+            return named
+        cases = {c.metadata.get("case") for c in answer.citations if c.metadata.get("case")}
+        return sorted(cases) if len(cases) == 1 else []
+
+    def reset(self) -> None:
+        """Forget the conversation."""
+        self.history.clear()

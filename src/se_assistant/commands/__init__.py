@@ -1,0 +1,1 @@
+"""One module per ``se-assistant`` subcommand, each with ``register(subparsers, common)``."""

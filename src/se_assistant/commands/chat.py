@@ -1,0 +1,37 @@
+"""``se-assistant chat``: a conversation in the terminal, with history and follow-ups."""
+
+from __future__ import annotations
+
+import argparse
+
+from se_assistant.cli import settings_from_args
+
+
+def register(subparsers, common: argparse.ArgumentParser) -> None:
+    p = subparsers.add_parser("chat", parents=[common], help="a conversation in the terminal")
+    p.set_defaults(run=run)
+
+
+def run(args: argparse.Namespace) -> int:
+    from se_assistant.assistant import Assistant
+    from se_assistant.commands.ask import print_answer
+    from se_assistant.errors import QuestionError
+
+    chat = Assistant(settings_from_args(args)).chat()
+    print("Ask about the REVES clusters material. Empty line or Ctrl-D to quit, /new to start over.")
+    while True:
+        try:
+            question = input("\n> ")
+        except EOFError:
+            print()
+            return 0
+        if not question.strip():
+            return 0
+        if question.strip() == "/new":
+            chat.reset()
+            print("(new conversation)")
+            continue
+        try:
+            print_answer(chat.ask(question))
+        except QuestionError as exc:
+            print(f"error: {exc}")

@@ -1,0 +1,73 @@
+"""Follow-up questions made standalone without a language model: pronouns and elliptical
+questions ("And REALIS?") are resolved against the cases the conversation is about."""
+
+from __future__ import annotations
+
+import re
+
+_LEAD = re.compile(r"^\s*(?:and|so|ok|okay|also|then|but|now)\b[\s,]*", re.IGNORECASE)
+_WHAT_ABOUT = re.compile(r"^\s*(?:and\s+)?(?:what|how)\s+about\b\s*", re.IGNORECASE)
+_POSSESSIVE = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
+_IT_IS = re.compile(r"\bit's\b|\bit is\b", re.IGNORECASE)
+_THERE = re.compile(r"\b(?:over\s+)?there\b", re.IGNORECASE)
+_REFERENCE = re.compile(
+    r"\b(?:this|that|the)\s+(?:cluster|initiative|project|foundation|one|case|organisation|"
+    r"organization|network|programme|program)\b|\b(?:it|they|them|he|she|him)\b",
+    re.IGNORECASE,
+)
+
+
+def has_reference(question: str) -> bool:
+    return bool(
+        _REFERENCE.search(question) or _POSSESSIVE.search(question) or _IT_IS.search(question)
+        or _THERE.search(question)
+    )
+
+
+def resolve(question: str, focus: list[str], previous_query: str | None,
+            previous_focus: list[str], mentions: list[str]) -> str:
+    """The standalone form of ``question``.
+
+    ``focus``: the cases the conversation is about; ``mentions``: the cases the question
+    names itself; ``previous_query``: the last standalone question.
+    """
+    q = question.strip()
+    if mentions:
+        rest = _WHAT_ABOUT.sub("", _LEAD.sub("", q)).strip(" ?.!")
+        only_names = rest and all(
+            part.strip().lower() in {m.lower() for m in mentions} or not part.strip()
+            for part in re.split(r",|\band\b", rest)
+        )
+        if only_names and previous_query and previous_focus:
+            return _swap(previous_query, previous_focus, " and ".join(mentions))
+        return _capitalise(_LEAD.sub("", q))
+    if not focus:
+        return q
+    subject = " and ".join(focus)
+    if has_reference(q):
+        q = _LEAD.sub("", q)
+        q = _IT_IS.sub(f"{subject} is", q)
+        q = _POSSESSIVE.sub(f"{subject}'s", q)
+        q = _REFERENCE.sub(subject, q, count=1)
+        q = _REFERENCE.sub(subject, q)
+        q = _THERE.sub(f"in {subject}", q)
+        return _capitalise(q)
+    if len(q.split()) <= 5 or _LEAD.match(question) or _WHAT_ABOUT.match(question):
+        body = _WHAT_ABOUT.sub("", _LEAD.sub("", q)).rstrip(" ?.!")
+        return _capitalise(f"{body} ({subject})?")
+    return q
+
+
+def _swap(previous_query: str, previous_focus: list[str], new_subject: str) -> str:
+    out = previous_query
+    replaced = False
+    for name in sorted(previous_focus, key=len, reverse=True):
+        pattern = re.compile(re.escape(name), re.IGNORECASE)
+        if pattern.search(out):
+            out = pattern.sub(new_subject, out, count=1) if not replaced else pattern.sub("", out)
+            replaced = True
+    return out if replaced else f"{previous_query.rstrip(' ?')} ({new_subject})?"
+
+
+def _capitalise(text: str) -> str:
+    return text[:1].upper() + text[1:] if text else text

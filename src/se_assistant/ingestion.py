@@ -1,0 +1,279 @@
+"""Incremental ingestion: load, compare content hashes with the docstore, embed only what
+changed, write Chroma, then the docstore, then the BM25 index.
+
+Crash safety comes from the order of writes: new chunks are written under stable ids before
+stale ones are deleted, the docstore (what is known to be indexed) is replaced in one rename
+only after Chroma holds the new state, and a journal names the documents in flight so that
+the run after a crash redoes them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import time
+from collections import defaultdict
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from se_assistant.documents import root_id, to_documents
+from se_assistant.errors import IngestLockedError, SeAssistantError
+from se_assistant.loaders import LoadError, load_file
+from se_assistant.models import IngestReport
+from se_assistant.settings import Settings
+from se_assistant.sources import Root, resolve_roots
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import Document
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+
+DOCSTORE_FILE = "docstore.json"
+JOURNAL_FILE = "ingest.journal"
+LOCK_FILE = "ingest.lock"
+META_FILE = "index.json"
+
+
+@dataclass
+class _Plan:
+    """What a run must do: documents to embed and write, document ids to delete."""
+
+    to_embed: list[Document] = field(default_factory=list)
+    to_delete: set[str] = field(default_factory=set)
+
+
+def ingest(
+    settings: Settings, paths: list[Path] | None = None, progress: bool = True
+) -> IngestReport:
+    """Ingest ``paths`` (files or folders; the bundled corpus when None) into the index."""
+    started = time.perf_counter()
+    roots = resolve_roots(list(paths) if paths else [settings.corpus_dir])
+    data_dir = _prepare_data_dir(settings.data_dir)
+    from filelock import FileLock, Timeout
+
+    lock = FileLock(str(data_dir / LOCK_FILE))
+    try:
+        lock.acquire(timeout=1)
+    except Timeout:
+        raise IngestLockedError(
+            f"another ingest is running on {data_dir}; wait for it to finish, then run again"
+        ) from None
+    try:
+        report = _ingest_locked(settings, roots, progress)
+    finally:
+        lock.release()
+    report.seconds = time.perf_counter() - started
+    return report
+
+
+def _prepare_data_dir(data_dir: Path) -> Path:
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        probe = data_dir / ".write-test"
+        probe.write_text("")
+        probe.unlink()
+    except OSError as exc:
+        raise SeAssistantError(
+            f"data dir {data_dir} is not writable ({exc.strerror or exc}); "
+            "choose another with --data-dir or SE_ASSISTANT_DATA_DIR"
+        ) from None
+    return data_dir
+
+
+def load_docstore(data_dir: Path) -> SimpleDocumentStore:
+    from llama_index.core.storage.docstore import SimpleDocumentStore
+
+    path = data_dir / DOCSTORE_FILE
+    if path.exists():
+        return SimpleDocumentStore.from_persist_path(str(path))
+    return SimpleDocumentStore()
+
+
+def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> IngestReport:
+    data_dir = settings.data_dir
+    docstore = load_docstore(data_dir)
+    in_flight = _read_journal(data_dir)
+    report = IngestReport()
+    plan = _plan(settings, roots, docstore, in_flight, report)
+    # Documents a crashed run left half-written that this run does not rewrite: drop them
+    # everywhere, so the next ingest of their root adds them afresh.
+    plan.to_delete |= in_flight - {d.id_ for d in plan.to_embed}
+
+    if plan.to_embed or plan.to_delete or in_flight:
+        _write_journal(data_dir, {d.id_ for d in plan.to_embed} | plan.to_delete | in_flight)
+        from se_assistant.store import open_collection
+
+        collection = open_collection(settings)
+        nodes = _embed(settings, plan.to_embed, progress)
+        _write_chunks(collection, nodes)
+        _delete_stale(collection, plan, {n.node_id for n in nodes})
+        for doc_id in plan.to_delete:
+            docstore.delete_document(doc_id, raise_error=False)
+        for doc in plan.to_embed:
+            docstore.delete_document(doc.id_, raise_error=False)
+        docstore.add_documents(plan.to_embed)
+        docstore.set_document_hashes({d.id_: d.hash for d in plan.to_embed})
+        _persist_docstore(docstore, data_dir)
+        report.embedded = len(nodes)
+        report.chunks = _rebuild_keyword_index(collection, data_dir)
+        (data_dir / JOURNAL_FILE).unlink(missing_ok=True)
+    else:
+        report.chunks = _chunk_count(data_dir)
+    return report
+
+
+def _plan(
+    settings: Settings,
+    roots: list[Root],
+    docstore: SimpleDocumentStore,
+    in_flight: set[str],
+    report: IngestReport,
+) -> _Plan:
+    plan = _Plan()
+    known = _known_sources(docstore)
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    for root in roots:
+        rid = root_id(root.key)
+        existing = known.get(rid, {})
+        failed_here: set[str] = set()
+        for rel in root.files:
+            reason = _check_file(root.path / rel, max_bytes)
+            loaded = None
+            if reason is None:
+                try:
+                    loaded = load_file(root.path / rel)
+                except LoadError as exc:
+                    reason = str(exc)
+            if loaded is None:
+                report.failed.append((rel, reason or "cannot be loaded"))
+                failed_here.add(rel)
+                continue
+            docs = to_documents(loaded, rel, root.key)
+            old_ids = existing.get(rel, set())
+            new_ids = {d.id_ for d in docs}
+            changed = [
+                d for d in docs if d.id_ in in_flight or docstore.get_document_hash(d.id_) != d.hash
+            ]
+            stale = old_ids - new_ids
+            plan.to_embed += changed
+            plan.to_delete |= stale
+            if not old_ids:
+                report.added.append(rel)
+            elif changed or stale:
+                report.updated.append(rel)
+            else:
+                report.unchanged.append(rel)
+        report.failed += root.skipped
+        if root.only is None:
+            present = set(root.files)
+            for rel in sorted(set(existing) - present):
+                report.removed.append(rel)
+                plan.to_delete |= existing[rel]
+    return plan
+
+
+def _check_file(path: Path, max_bytes: int) -> str | None:
+    try:
+        size = path.stat().st_size
+    except OSError as exc:
+        return f"cannot read the file ({exc.strerror or exc}); check that it exists and is readable"
+    if not os.access(path, os.R_OK):
+        return "cannot read the file (permission denied); check its permissions"
+    if size > max_bytes:
+        return (
+            f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit; split it "
+            "or raise --max-file-mb"
+        )
+    return None
+
+
+def _known_sources(docstore: SimpleDocumentStore) -> dict[str, dict[str, set[str]]]:
+    """root id -> source -> ids of the documents indexed for it."""
+    known: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for doc_id, doc in docstore.docs.items():
+        known[doc.metadata.get("root", "")][doc.metadata.get("source", "")].add(doc_id)
+    return known
+
+
+def _embed(settings: Settings, documents: list[Document], progress: bool) -> list[Any]:
+    if not documents:
+        return []
+    from llama_index.core.ingestion import IngestionPipeline
+    from llama_index.core.node_parser import SentenceSplitter
+
+    from se_assistant.embedding import load_embed_model
+
+    splitter = SentenceSplitter(
+        chunk_size=settings.chunk_tokens,
+        chunk_overlap=settings.chunk_overlap,
+        include_prev_next_rel=False,
+        id_func=lambda i, doc: f"{doc.id_}:{i}",
+    )
+    embed_model = load_embed_model(settings.embed_model, settings.embed_batch_size)
+    # The pipeline only transforms here; writes are ordered by us (see the module docstring).
+    pipeline = IngestionPipeline(transformations=[splitter, embed_model], disable_cache=True)
+    return pipeline.run(documents=documents, show_progress=progress)
+
+
+def _write_chunks(collection: Any, nodes: list[Any]) -> None:
+    from se_assistant.store import vector_store
+
+    if not nodes:
+        return
+    store = vector_store(collection)
+    for start in range(0, len(nodes), 1000):
+        batch = nodes[start : start + 1000]
+        collection.delete(ids=[n.node_id for n in batch])
+        store.add(batch)
+
+
+def _delete_stale(collection: Any, plan: _Plan, written: set[str]) -> None:
+    doc_ids = sorted(plan.to_delete | {d.id_ for d in plan.to_embed})
+    for start in range(0, len(doc_ids), 500):
+        batch = doc_ids[start : start + 500]
+        got = collection.get(where={"document_id": {"$in": batch}}, include=[])
+        stale = [i for i in got["ids"] if i not in written]
+        if stale:
+            collection.delete(ids=stale)
+
+
+def _persist_docstore(docstore: SimpleDocumentStore, data_dir: Path) -> None:
+    tmp = data_dir / (DOCSTORE_FILE + ".tmp")
+    docstore.persist(str(tmp))
+    os.replace(tmp, data_dir / DOCSTORE_FILE)
+
+
+def _rebuild_keyword_index(collection: Any, data_dir: Path) -> int:
+    from se_assistant import keyword_index
+
+    nodes = keyword_index.chunks_from_chroma(collection)
+    meta_path = data_dir / META_FILE
+    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
+    generation = int(meta.get("generation", 0)) + 1
+    keyword_index.save(keyword_index.build(nodes), data_dir, generation)
+    meta.update(generation=generation, chunks=len(nodes), ingested_at=time.time())
+    tmp = meta_path.with_suffix(".tmp")
+    tmp.write_text(json.dumps(meta))
+    os.replace(tmp, meta_path)
+    return len(nodes)
+
+
+def _chunk_count(data_dir: Path) -> int:
+    meta_path = data_dir / META_FILE
+    return int(json.loads(meta_path.read_text()).get("chunks", 0)) if meta_path.exists() else 0
+
+
+def _read_journal(data_dir: Path) -> set[str]:
+    path = data_dir / JOURNAL_FILE
+    if not path.exists():
+        return set()
+    try:
+        return set(json.loads(path.read_text()))
+    except (OSError, ValueError):
+        return set()
+
+
+def _write_journal(data_dir: Path, doc_ids: set[str]) -> None:
+    tmp = data_dir / (JOURNAL_FILE + ".tmp")
+    tmp.write_text(json.dumps(sorted(doc_ids)))
+    os.replace(tmp, data_dir / JOURNAL_FILE)

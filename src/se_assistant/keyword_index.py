@@ -1,0 +1,89 @@
+"""The BM25 index (bm25s through llama-index's BM25Retriever), always rebuilt from what Chroma
+holds so that both name the same chunks. Accent-folding stemmer on both sides."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from se_assistant.lexical import TOKEN_PATTERN, FoldingStemmer
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import BaseNode
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+STATE_FILE = "state.json"
+
+
+def bm25_dir(data_dir: Path) -> Path:
+    return data_dir / "bm25"
+
+
+def chunks_from_chroma(collection: Any, batch: int = 5000) -> list[BaseNode]:
+    """Every chunk in the collection as llama-index nodes (text and metadata, no vectors)."""
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    nodes: list[BaseNode] = []
+    offset = 0
+    while True:
+        got = collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
+        ids = got["ids"]
+        if not ids:
+            break
+        for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+            nodes.append(metadata_dict_to_node(meta, text=text))
+        offset += len(ids)
+    nodes.sort(key=lambda n: n.node_id)
+    return nodes
+
+
+def build(nodes: list[BaseNode]) -> BM25Retriever | None:
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    if not nodes:
+        return None
+    return BM25Retriever(
+        nodes=nodes,
+        stemmer=FoldingStemmer(),
+        language="en",
+        token_pattern=TOKEN_PATTERN,
+        similarity_top_k=10,
+    )
+
+
+def save(retriever: BM25Retriever | None, data_dir: Path, generation: int) -> None:
+    """Write the index beside Chroma, swapping the folder in one rename."""
+    target = bm25_dir(data_dir)
+    tmp = data_dir / "bm25.tmp"
+    shutil.rmtree(tmp, ignore_errors=True)
+    tmp.mkdir(parents=True)
+    if retriever is not None:
+        retriever.persist(str(tmp), show_progress=False)
+    count = 0 if retriever is None else len(retriever.corpus)
+    (tmp / STATE_FILE).write_text(json.dumps({"generation": generation, "chunks": count}))
+    old = data_dir / "bm25.old"
+    shutil.rmtree(old, ignore_errors=True)
+    if target.exists():
+        os.replace(target, old)
+    os.replace(tmp, target)
+    shutil.rmtree(old, ignore_errors=True)
+
+
+def load(data_dir: Path) -> tuple[BM25Retriever | None, dict]:
+    """The persisted index and its state ({generation, chunks}); (None, {}) when absent."""
+    from llama_index.retrievers.bm25 import BM25Retriever
+
+    folder = bm25_dir(data_dir)
+    state_path = folder / STATE_FILE
+    if not state_path.exists():
+        return None, {}
+    state = json.loads(state_path.read_text())
+    if not state.get("chunks"):
+        return None, state
+    retriever = BM25Retriever.from_persist_dir(str(folder), show_progress=False)
+    retriever.stemmer = FoldingStemmer()
+    retriever.token_pattern = TOKEN_PATTERN
+    return retriever, state

@@ -1,0 +1,56 @@
+"""Words as search sees them: lower-cased, accents folded ("Coòpolis" == "coopolis"), English
+stems. Shared by the BM25 index, the answerer's term matching and the refusal check."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+TOKEN_PATTERN = r"(?u)\b\w\w+\b"
+_TOKEN = re.compile(TOKEN_PATTERN)
+
+# Words that carry the shape of a question, not its topic.
+QUESTION_WORDS = frozenset(
+    """what which who whom whose where when why how tell about describe explain give list name
+    show please know can could would does did do is are was were be been being has have had the
+    a an of in on at to for from by with and or but not no any some all this that these those it
+    its they them their there here me you your my our we us i also else other more most much many
+    very just only still yet into onto out up down over under than then so such as if into per
+    via vs etc kind type sort thing things something anything stuff one ones way ways s""".split()
+)
+
+
+def fold(text: str) -> str:
+    """Lower-case and strip accents: 'Coòpolis' -> 'coopolis'."""
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    return "".join(ch for ch in decomposed if not unicodedata.combining(ch))
+
+
+@lru_cache(maxsize=1)
+def _stemmer():
+    import Stemmer
+
+    return Stemmer.Stemmer("english")
+
+
+@lru_cache(maxsize=65536)
+def stem(word: str) -> str:
+    return _stemmer().stemWord(word)
+
+
+class FoldingStemmer:
+    """A PyStemmer-compatible stemmer that folds accents first (bm25s calls ``stemWords``)."""
+
+    def stemWords(self, words: list[str]) -> list[str]:  # noqa: N802 - PyStemmer's name
+        return [stem(fold(w)) for w in words]
+
+
+def words(text: str) -> list[str]:
+    """Folded word tokens of ``text`` (no stemming, no stop-word removal)."""
+    return _TOKEN.findall(fold(text))
+
+
+def content_terms(text: str) -> list[str]:
+    """Stems of the words that carry meaning (question words and stop words removed)."""
+    return [stem(w) for w in words(text) if w not in QUESTION_WORDS and not w.isdigit()]

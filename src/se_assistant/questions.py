@@ -1,0 +1,28 @@
+"""Questions as bad input: cleaned, or refused with a one-line error."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from se_assistant.errors import QuestionError
+
+_TAG = re.compile(r"<[^>]{0,200}>")
+_SPACE = re.compile(r"\s+")
+
+
+def clean_question(raw: object, max_chars: int) -> str:
+    """The question as searched: control characters and markup tags removed, spaces collapsed."""
+    if not isinstance(raw, str):
+        raise QuestionError(f"the question must be text, not {type(raw).__name__}")
+    if len(raw) > max_chars:
+        raise QuestionError(
+            f"the question is {len(raw):,} characters long; ask it in under {max_chars:,} characters"
+        )
+    text = "".join(
+        " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in raw
+    )
+    text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
+    if not any(ch.isalnum() for ch in text):
+        raise QuestionError("the question is empty; type a question about the material")
+    return text

@@ -1,0 +1,271 @@
+"""Hybrid retrieval: dense (Chroma) and BM25 (bm25s) ranked lists fused by reciprocal rank,
+with metadata filters, over the chunks that ingestion wrote."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from se_assistant.errors import IndexNotReadyError, QuestionError
+from se_assistant.lexical import fold, stem, words
+from se_assistant.settings import Settings
+
+if TYPE_CHECKING:
+    from llama_index.core.schema import BaseNode
+
+FILTER_KEYS = ("case", "city", "country", "region", "cluster_type", "source", "kind", "title")
+RRF_K = 60.0
+
+
+@dataclass
+class Passage:
+    """A retrieved chunk with the evidence for it: dense cosine, BM25 score, fused score."""
+
+    node_id: str
+    text: str
+    metadata: dict[str, Any]
+    score: float = 0.0
+    dense: float | None = None
+    keyword: float | None = None
+
+    @property
+    def case(self) -> str:
+        return str(self.metadata.get("case", ""))
+
+    @property
+    def ref_doc_id(self) -> str:
+        return str(self.metadata.get("document_id") or self.metadata.get("doc_id") or "")
+
+
+@dataclass
+class Entity:
+    """Something the material is about (a case), with the names it goes by."""
+
+    name: str
+    names: tuple[str, ...]
+    fields: dict[str, str] = field(default_factory=dict)
+
+
+class HybridRetriever:
+    """Loads the index from a data dir (or Chroma server) and answers ``search`` calls."""
+
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self._lock = threading.RLock()
+        self._generation: int | None = None
+        self._bm25: Any = None
+        self._collection: Any = None
+        self._nodes: dict[int, BaseNode] = {}
+        self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
+        self.entities: list[Entity] = []
+        self.vocabulary: frozenset[str] = frozenset()
+        self.filter_values: dict[str, dict[str, str]] = {}
+
+    # ---- loading -------------------------------------------------------------------------
+    def index_generation(self) -> int | None:
+        path = self.settings.data_dir / "index.json"
+        try:
+            return int(json.loads(path.read_text()).get("generation", 0))
+        except (OSError, ValueError):
+            return None
+
+    def ensure_loaded(self) -> None:
+        """Load (or reload, after an ingest) the keyword index and open Chroma."""
+        generation = self.index_generation()
+        if generation is None:
+            raise IndexNotReadyError(
+                f"nothing is ingested in {self.settings.data_dir}; run `se-assistant ingest` first"
+            )
+        if generation == self._generation:
+            return
+        with self._lock:
+            if generation == self._generation:
+                return
+            from se_assistant import keyword_index
+            from se_assistant.embedding import load_embed_model
+            from se_assistant.store import open_collection
+
+            bm25, _state = keyword_index.load(self.settings.data_dir)
+            self._collection = open_collection(self.settings)
+            self._embed_model = load_embed_model(
+                self.settings.embed_model, self.settings.embed_batch_size
+            )
+            self._bm25 = bm25
+            self._nodes = {}
+            self._learn_corpus()
+            self._generation = generation
+
+    def _learn_corpus(self) -> None:
+        corpus = self._bm25.corpus if self._bm25 is not None else []
+        self.vocabulary = frozenset(self._bm25.bm25.vocab_dict) if self._bm25 else frozenset()
+        values: dict[str, dict[str, str]] = {k: {} for k in FILTER_KEYS}
+        cases: dict[str, Entity] = {}
+        for entry in corpus:
+            for key in FILTER_KEYS:
+                if entry.get(key):
+                    values[key][fold(str(entry[key]))] = str(entry[key])
+            name = entry.get("case")
+            if name and name not in cases:
+                aliases = [a.strip() for a in str(entry.get("aliases", "")).split(",") if a.strip()]
+                fields = {k: str(entry[k]) for k in ("city", "country", "region") if entry.get(k)}
+                cases[name] = Entity(name=name, names=tuple(dict.fromkeys([name, *aliases])), fields=fields)
+            elif name:
+                ent = cases[name]
+                for alias in str(entry.get("aliases", "")).split(","):
+                    if alias.strip() and alias.strip() not in ent.names:
+                        ent.names = (*ent.names, alias.strip())
+                for k in ("city", "country", "region"):
+                    if entry.get(k) and k not in ent.fields:
+                        ent.fields[k] = str(entry[k])
+        self.entities = list(cases.values())
+        self.filter_values = values
+
+    @property
+    def chunk_count(self) -> int:
+        return len(self._bm25.corpus) if self._bm25 is not None else 0
+
+    # ---- embedding -----------------------------------------------------------------------
+    def embed_query(self, text: str) -> np.ndarray:
+        return self.embed([text])[0]
+
+    def embed(self, texts: list[str]) -> np.ndarray:
+        """Normalised embeddings, cached by text (sentences of the corpus recur across questions)."""
+        missing = [t for t in dict.fromkeys(texts) if t not in self._embeddings]
+        if missing:
+            vectors = self._embed_model._model.encode(
+                missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                show_progress_bar=False,
+            )
+            with self._lock:
+                for text, vec in zip(missing, vectors, strict=True):
+                    self._embeddings[text] = vec
+                while len(self._embeddings) > 50_000:
+                    self._embeddings.popitem(last=False)
+        return np.stack([self._embeddings[t] for t in texts])
+
+    # ---- search --------------------------------------------------------------------------
+    def normalise_filters(self, filters: dict[str, Any] | None) -> dict[str, list[str]]:
+        """Check filter keys and map values to the spelling stored in the index."""
+        if not filters:
+            return {}
+        clean: dict[str, list[str]] = {}
+        for key, value in filters.items():
+            if key not in FILTER_KEYS:
+                raise QuestionError(
+                    f"unknown filter '{key}'; use one of: {', '.join(FILTER_KEYS)}"
+                )
+            raw = value if isinstance(value, list | tuple | set) else [value]
+            known = self.filter_values.get(key, {})
+            clean[key] = [known.get(fold(str(v)), str(v)) for v in raw if str(v).strip()]
+        return {k: v for k, v in clean.items() if v}
+
+    def search(
+        self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None
+    ) -> list[Passage]:
+        """The top passages for ``query``: dense and BM25 lists fused by reciprocal rank."""
+        self.ensure_loaded()
+        flt = self.normalise_filters(filters)
+        k = top_k or self.settings.top_k
+        depth = max(2 * k, 12)
+        dense = self._dense(query, flt, depth)
+        keyword = self._keyword(query, flt, depth)
+        return fuse([dense, keyword])[:k]
+
+    def _dense(self, query: str, flt: dict[str, list[str]], k: int) -> list[Passage]:
+        from llama_index.core.vector_stores.types import (
+            FilterOperator,
+            MetadataFilter,
+            MetadataFilters,
+            VectorStoreQuery,
+        )
+
+        from se_assistant.store import vector_store
+
+        filters = None
+        if flt:
+            filters = MetadataFilters(
+                filters=[
+                    MetadataFilter(key=key, value=vals[0], operator=FilterOperator.EQ)
+                    if len(vals) == 1
+                    else MetadataFilter(key=key, value=vals, operator=FilterOperator.IN)
+                    for key, vals in flt.items()
+                ]
+            )
+        embedding = self.embed_query(query).tolist()
+        result = vector_store(self._collection).query(
+            VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
+        )
+        passages = []
+        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
+            cosine = 1.0 + float(np.log(max(similarity, 1e-9)))  # Chroma gives exp(-distance)
+            passages.append(_passage(node, dense=cosine))
+        return passages
+
+    def _keyword(self, query: str, flt: dict[str, list[str]], k: int) -> list[Passage]:
+        if self._bm25 is None:
+            return []
+        import bm25s.stopwords
+
+        stop = set(bm25s.stopwords.STOPWORDS_EN)
+        tokens = [stem(w) for w in words(query) if w not in stop]
+        tokens = [t for t in tokens if t in self.vocabulary]
+        if not tokens:
+            return []
+        mask = self._mask(flt) if flt else None
+        scores = self._bm25.bm25.get_scores(tokens, weight_mask=mask)
+        k = min(k, len(scores))
+        top = np.argpartition(-scores, k - 1)[:k]
+        top = top[np.argsort(-scores[top])]
+        return [
+            _passage(self._node(int(i)), keyword=float(scores[i])) for i in top if scores[i] > 0
+        ]
+
+    def _mask(self, flt: dict[str, list[str]]) -> np.ndarray:
+        corpus = self._bm25.corpus
+        return np.array(
+            [all(str(entry.get(k, "")) in vals for k, vals in flt.items()) for entry in corpus],
+            dtype=float,
+        )
+
+    def _node(self, index: int) -> BaseNode:
+        node = self._nodes.get(index)
+        if node is None:
+            from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+            node = metadata_dict_to_node(self._bm25.corpus[index])
+            self._nodes[index] = node
+        return node
+
+    def all_chunks(self) -> list[Passage]:
+        """Every chunk in the keyword index (the same set as Chroma after an ingest)."""
+        self.ensure_loaded()
+        return [_passage(self._node(i)) for i in range(self.chunk_count)]
+
+
+def _passage(node: BaseNode, dense: float | None = None, keyword: float | None = None) -> Passage:
+    meta = dict(node.metadata)
+    meta.setdefault("document_id", node.ref_doc_id or "")
+    return Passage(node_id=node.node_id, text=node.get_content(), metadata=meta, dense=dense, keyword=keyword)
+
+
+def fuse(rankings: list[list[Passage]], weights: list[float] | None = None) -> list[Passage]:
+    """Reciprocal rank fusion that keeps every list's raw score on the passage.
+
+    llama-index's QueryFusionRetriever fuses the same way but drops the per-retriever scores,
+    which the refusal check needs.
+    """
+    weights = weights or [1.0] * len(rankings)
+    merged: dict[str, Passage] = {}
+    for ranking, weight in zip(rankings, weights, strict=True):
+        for rank, passage in enumerate(ranking):
+            seen = merged.setdefault(passage.node_id, passage)
+            if seen is not passage:
+                seen.dense = seen.dense if seen.dense is not None else passage.dense
+                seen.keyword = seen.keyword if seen.keyword is not None else passage.keyword
+            seen.score += weight / (RRF_K + rank + 1)
+    return sorted(merged.values(), key=lambda p: p.score, reverse=True)

@@ -1,0 +1,133 @@
+"""All settings in one place: defaults, then ``SE_ASSISTANT_*`` environment variables, then
+keyword arguments (which is how CLI flags arrive)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from se_assistant.errors import SettingsError
+
+ENV_PREFIX = "SE_ASSISTANT_"
+DEFAULT_EMBED_MODEL = "all-MiniLM-L6-v2"
+
+
+def _default_data_dir() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir("se-assistant", appauthor=False))
+
+
+def bundled_corpus_dir() -> Path:
+    """The corpus shipped with the project (repository checkout or installed wheel)."""
+    here = Path(__file__).resolve().parent
+    for candidate in (here.parents[1] / "corpus", here / "_bundled_corpus"):
+        if candidate.is_dir():
+            return candidate
+    return here.parents[1] / "corpus"
+
+
+class Settings(BaseSettings):
+    """Every knob of se-assistant. Read from defaults, ``SE_ASSISTANT_<NAME>`` variables and
+    keyword arguments, in that order of precedence (later wins)."""
+
+    model_config = SettingsConfigDict(
+        env_prefix=ENV_PREFIX, extra="forbid", validate_default=True, frozen=True
+    )
+
+    # storage
+    data_dir: Path = Field(default_factory=_default_data_dir)
+    corpus_dir: Path = Field(default_factory=bundled_corpus_dir)
+    collection: str = Field(default="se_assistant", pattern=r"^[a-zA-Z0-9][a-zA-Z0-9._-]{1,61}[a-zA-Z0-9]$")
+    chroma_host: str | None = None
+    chroma_port: int = Field(default=8000, ge=1, le=65535)
+    chroma_ssl: bool = False
+
+    # embedding and splitting
+    embed_model: str = DEFAULT_EMBED_MODEL
+    embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    chunk_tokens: int = Field(default=256, ge=32, le=4096)
+    chunk_overlap: int = Field(default=24, ge=0, le=1024)
+    max_file_mb: float = Field(default=100.0, gt=0)
+
+    # retrieval and answering
+    top_k: int = Field(default=6, ge=1, le=50)
+    max_answer_sentences: int = Field(default=4, ge=1, le=12)
+    max_question_chars: int = Field(default=2000, ge=10)
+
+    # optional LLM
+    llm_provider: Literal["none", "ollama", "openai-compatible"] = "none"
+    llm_model: str | None = None
+    llm_base_url: str | None = None
+    llm_api_key: SecretStr | None = None
+    llm_timeout: float = Field(default=60.0, gt=0, le=3600)
+
+    # UI
+    ui_host: str = "127.0.0.1"
+    ui_port: int = Field(default=7860, ge=0, le=65535)
+    ui_auth: SecretStr | None = None
+    ui_concurrency: int = Field(default=4, ge=1, le=256)
+    ui_max_queue: int = Field(default=256, ge=1)
+
+    @field_validator("chunk_overlap")
+    @classmethod
+    def _overlap_below_chunk(cls, value: int, info: Any) -> int:
+        tokens = info.data.get("chunk_tokens")
+        if tokens is not None and value >= tokens:
+            raise ValueError("must be smaller than chunk_tokens")
+        return value
+
+    @field_validator("ui_auth")
+    @classmethod
+    def _auth_shape(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and ":" not in value.get_secret_value():
+            raise ValueError("must look like user:password")
+        return value
+
+    @property
+    def uses_chroma_server(self) -> bool:
+        return bool(self.chroma_host)
+
+    @property
+    def chroma_address(self) -> str:
+        scheme = "https" if self.chroma_ssl else "http"
+        return f"{scheme}://{self.chroma_host}:{self.chroma_port}"
+
+    @classmethod
+    def load(cls, **overrides: Any) -> Settings:
+        """Build settings; ``None`` overrides are ignored (unset CLI flags). Raises
+        :class:`SettingsError` with a one-line message on a bad value."""
+        given = {k: v for k, v in overrides.items() if v is not None}
+        try:
+            return cls(**given)
+        except ValidationError as exc:
+            raise SettingsError(describe_validation_error(exc)) from None
+
+    def with_overrides(self, **overrides: Any) -> Settings:
+        """A copy with some settings replaced, validated like :meth:`load`."""
+        merged = {**self.model_dump(), **{k: v for k, v in overrides.items() if v is not None}}
+        for key, value in merged.items():
+            if isinstance(value, SecretStr):
+                merged[key] = value.get_secret_value()
+        try:
+            return type(self).model_validate(merged)
+        except ValidationError as exc:
+            raise SettingsError(describe_validation_error(exc)) from None
+
+
+def describe_validation_error(exc: ValidationError) -> str:
+    """First problem of a pydantic error as one line naming the setting and its variable."""
+    err = exc.errors()[0]
+    name = str(err["loc"][0]) if err.get("loc") else "settings"
+    if err.get("type") == "extra_forbidden":
+        return f"unknown setting '{name}': see `se-assistant --help` for the settings that exist"
+    given = err.get("input")
+    shown = "" if name.startswith("llm_api_key") or name == "ui_auth" else f" (got {given!r})"
+    message = err.get("msg", "invalid value").removeprefix("Value error, ")
+    return (
+        f"setting '{name}'{shown}: {message}; fix the --{name.replace('_', '-')} flag "
+        f"or the {ENV_PREFIX}{name.upper()} variable"
+    )
