@@ -24,7 +24,10 @@ def _chroma_chunks(settings: Settings) -> dict[str, dict]:
     from se_assistant.store import open_collection
 
     got = open_collection(settings).get(include=["metadatas", "documents"])
-    return {i: {**m, "text": d} for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)}
+    return {
+        i: {**m, "text": d}
+        for i, m, d in zip(got["ids"], got["metadatas"], got["documents"], strict=True)
+    }
 
 
 def _bm25_ids(settings: Settings) -> list[str]:
@@ -45,9 +48,7 @@ def test_bundled_corpus_has_the_presentation_and_one_description_per_case():
 def test_first_ingest_then_second_ingest_embeds_nothing(tmp_path, corpus_copy):
     settings = _settings(tmp_path, corpus_copy)
     first = ingest(settings, progress=False)
-    assert sorted(first.added) == sorted(
-        ["presentation.md", *[f"cases/{c}.md" for c in CASES]]
-    )
+    assert sorted(first.added) == sorted(["presentation.md", *[f"cases/{c}.md" for c in CASES]])
     assert first.embedded == first.chunks > 20
     assert not first.failed
 
@@ -65,7 +66,9 @@ def test_editing_one_file_re_embeds_only_that_files_chunks(tmp_path, corpus_copy
 
     path = corpus_copy / "cases" / "coopcity.md"
     path.write_text(
-        path.read_text().replace("Coopcity cooperates with SMart.", "Coopcity cooperates with SMart and others."),
+        path.read_text().replace(
+            "Coopcity cooperates with SMart.", "Coopcity cooperates with SMart and others."
+        ),
         encoding="utf-8",
     )
     report = ingest(settings, progress=False)
@@ -124,8 +127,9 @@ def test_long_sections_are_split_at_sentences_within_the_token_budget(tmp_path):
     corpus.mkdir()
     sentences = [f"Sentence number {i} talks about cooperative number {i}." for i in range(300)]
     (corpus / "long.md").write_text("# Long\n\n## Only section\n\n" + " ".join(sentences))
-    settings = Settings.load(data_dir=tmp_path / "d", corpus_dir=corpus, chunk_tokens=128,
-                             chunk_overlap=0)
+    settings = Settings.load(
+        data_dir=tmp_path / "d", corpus_dir=corpus, chunk_tokens=128, chunk_overlap=0
+    )
     report = ingest(settings, progress=False)
     assert report.chunks > 5
     for meta in _chroma_chunks(settings).values():
@@ -169,8 +173,13 @@ def test_a_file_that_breaks_keeps_its_previously_ingested_chunks(tmp_path, corpu
 
 def _cli(*args: str, env_extra: dict | None = None) -> subprocess.CompletedProcess:
     env = {**os.environ, **(env_extra or {})}
-    return subprocess.run([sys.executable, "-m", "se_assistant.cli", *args], capture_output=True,
-                          text=True, env=env, timeout=600)
+    return subprocess.run(
+        [sys.executable, "-m", "se_assistant.cli", *args],
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=600,
+    )
 
 
 def test_cli_ingest_twice_reports_everything_unchanged(tmp_path, corpus_copy):

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 from se_assistant.chat import Chat
 from se_assistant.errors import IndexNotReadyError
-from se_assistant.models import Answer, Citation, IngestReport
+from se_assistant.models import Answer, Citation, DocumentInfo, IngestReport, MaterialInfo
 from se_assistant.settings import Settings
 
 
@@ -27,6 +28,7 @@ class Assistant:
         self.settings = base.with_overrides(**overrides) if overrides else base
         self._retriever = None
         self._answerer = None
+        self._llm_answerer = None
         self._lock = threading.Lock()
 
     # ---- material ------------------------------------------------------------------------
@@ -50,6 +52,38 @@ class Assistant:
     def is_ingested(self) -> bool:
         return self.retriever.index_generation() is not None
 
+    def material(self) -> MaterialInfo:
+        """The ingested documents with their chunk counts, and when the index last changed."""
+        import json
+        from datetime import datetime
+
+        from se_assistant.ingestion import META_FILE
+
+        if not self.is_ingested():
+            return MaterialInfo(documents=[], chunks=0, ingested_at=None)
+        counts: dict[str, int] = {}
+        first: dict[str, dict[str, Any]] = {}
+        for passage in self.retriever.all_chunks():
+            source = str(passage.metadata.get("source", ""))
+            counts[source] = counts.get(source, 0) + 1
+            first.setdefault(source, passage.metadata)
+        documents = [
+            DocumentInfo(
+                source=source,
+                title=str(first[source].get("title", "")),
+                kind=str(first[source].get("kind", "")),
+                case=str(first[source].get("case", "")),
+                chunks=count,
+            )
+            for source, count in sorted(counts.items())
+        ]
+        try:
+            stamp = json.loads((self.settings.data_dir / META_FILE).read_text()).get("ingested_at")
+        except (OSError, ValueError):
+            stamp = None
+        when = datetime.fromtimestamp(float(stamp)).astimezone() if stamp else None
+        return MaterialInfo(documents=documents, chunks=sum(counts.values()), ingested_at=when)
+
     def _ready(self) -> None:
         if self.is_ingested():
             self.retriever.ensure_loaded()
@@ -63,27 +97,92 @@ class Assistant:
         self.retriever.ensure_loaded()
 
     # ---- questions -----------------------------------------------------------------------
-    def ask(self, question: str, filters: dict[str, Any] | None = None, *,
-            _question: str | None = None) -> Answer:
+    def ask(
+        self,
+        question: str,
+        filters: dict[str, Any] | None = None,
+        *,
+        _question: str | None = None,
+        _llm_unavailable: str = "",
+    ) -> Answer:
         """Answer one question from the material, each sentence citing its passage.
 
         ``filters`` narrows the search by metadata, e.g. ``{"case": "Coopcity"}`` or
         ``{"country": ["France", "Belgium"]}`` (keys: case, city, country, region,
-        cluster_type, source, kind, title)."""
+        cluster_type, source, kind, title). With an LLM configured (``llm_provider``), the
+        model writes the answer and its citations are checked (``answer.mode == "llm"``);
+        when it fails, the extractive answer is returned and ``answer.notice`` says why."""
+        started, query, passages, answer, grounded = self._extract(question, filters, _question)
+        if grounded and self.settings.llm_provider != "none":
+            answer = self.llm_answerer.answer(
+                answer.question, query, passages, answer, unavailable=_llm_unavailable
+            )
+        self.last_latency = time.perf_counter() - started
+        return answer
+
+    def ask_stream(
+        self,
+        question: str,
+        filters: dict[str, Any] | None = None,
+        *,
+        _question: str | None = None,
+        _llm_unavailable: str = "",
+    ) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, streamed: yields ``str`` pieces of text as they are written, then
+        the final :class:`Answer` (always last). Show the pieces as they come, then replace
+        them with ``answer.text``: the check may leave sentences out or renumber markers.
+        Without an LLM the whole text comes as one piece."""
+        started, query, passages, answer, grounded = self._extract(question, filters, _question)
+        if grounded and self.settings.llm_provider != "none":
+            for item in self.llm_answerer.stream(
+                answer.question, query, passages, answer, unavailable=_llm_unavailable
+            ):
+                if isinstance(item, Answer):
+                    self.last_latency = time.perf_counter() - started
+                yield item
+            return
+        self.last_latency = time.perf_counter() - started
+        yield answer.text
+        yield answer
+
+    def _extract(
+        self, question: str, filters: dict[str, Any] | None, _question: str | None
+    ) -> tuple[float, str, list, Answer, bool]:
+        """Retrieval and the extractive answer: (start time, query, passages, answer,
+        whether the evidence says the material answers)."""
         from se_assistant.answering.question import analyse
         from se_assistant.questions import clean_question
 
         query = clean_question(question, self.settings.max_question_chars)
         self._ready()
         started = time.perf_counter()
-        info = analyse(query, self._entity_names())
-        passages = self.retriever.search(query, filters=filters)
-        answer, _evidence = self._extractive.answer(_question or query, query, info, passages)
-        self.last_latency = time.perf_counter() - started
-        return answer
+        info = analyse(query, self._entity_names(), self._place_names())
+        cases = (filters or {}).get("case")
+        if cases and not info.entities:  # the filter names the subject the question leaves out
+            named = " and ".join(self.retriever.normalise_filters({"case": cases})["case"])
+            query = f"{query.rstrip(' ?')} ({named})?"
+            info = analyse(query, self._entity_names(), self._place_names())
+        passages = self._passages(query, info, filters)
+        answer, evidence = self._extractive.answer(_question or query, query, info, passages)
+        return started, query, passages, answer, evidence.grounded
 
-    def search(self, query: str, filters: dict[str, Any] | None = None,
-               top_k: int | None = None) -> list[Citation]:
+    def _passages(self, query: str, info, filters: dict[str, Any] | None) -> list:
+        """Retrieval shaped by the question: deeper for lists across cases, and focused on
+        the cases a question names (their passages first, then the best of the rest)."""
+        retriever = self.retriever
+        across = info.is_list and len(info.entities) != 1
+        top_k = max(self.settings.top_k, 12) if across else self.settings.top_k
+        passages = retriever.search(query, filters=filters, top_k=top_k)
+        focus = {"case": info.entities} if info.entities else dict(info.places)
+        if focus and not filters:
+            focused = retriever.search(query, filters=focus, top_k=top_k)
+            seen = {p.node_id for p in focused}
+            passages = focused + [p for p in passages if p.node_id not in seen][:3]
+        return passages
+
+    def search(
+        self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None
+    ) -> list[Citation]:
         """The passages retrieval ranks highest for ``query`` (no answer composed)."""
         from se_assistant.answering.extractive import to_citation
         from se_assistant.questions import clean_question
@@ -98,6 +197,15 @@ class Assistant:
         return Chat(self, filters=filters)
 
     # ---- helpers -------------------------------------------------------------------------
+    @property
+    def llm_answerer(self):
+        """The :class:`~se_assistant.llm.LLMAnswerer` for ``settings.llm_provider``."""
+        if self._llm_answerer is None:
+            from se_assistant.llm.answerer import LLMAnswerer
+
+            self._llm_answerer = LLMAnswerer(self.settings)
+        return self._llm_answerer
+
     @property
     def _extractive(self):
         if self._answerer is None:
@@ -114,6 +222,10 @@ class Assistant:
             for name in entity.names:
                 names[" ".join(words(fold(name)))] = entity.name
         return names
+
+    def _place_names(self) -> dict[str, dict[str, str]]:
+        values = self.retriever.filter_values
+        return {key: values.get(key, {}) for key in ("city", "country", "region")}
 
     def entities_in(self, text: str) -> list[str]:
         """The cases ``text`` names (by name or alias)."""

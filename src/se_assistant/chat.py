@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -54,10 +55,37 @@ class Chat:
         from se_assistant.questions import clean_question
 
         cleaned = clean_question(question, self.assistant.settings.max_question_chars)
-        query = self.standalone(cleaned)
-        answer = self.assistant.ask(query, filters=self.filters, _question=cleaned)
+        query, unavailable = self._standalone_query(cleaned)
+        answer = self.assistant.ask(query, filters=self.filters, _question=cleaned,
+                                    _llm_unavailable=unavailable)
         self.history.append(Turn(cleaned, answer, self._focus_after(query, answer)))
         return answer
+
+    def ask_stream(self, question: str) -> Iterator[str | Answer]:
+        """Like :meth:`ask`, streamed as :meth:`Assistant.ask_stream` is: ``str`` pieces of
+        text, then the final :class:`Answer`, which is also added to the history."""
+        from se_assistant.questions import clean_question
+
+        cleaned = clean_question(question, self.assistant.settings.max_question_chars)
+        query, unavailable = self._standalone_query(cleaned)
+        for item in self.assistant.ask_stream(query, filters=self.filters, _question=cleaned,
+                                              _llm_unavailable=unavailable):
+            if not isinstance(item, str):
+                self.history.append(Turn(cleaned, item, self._focus_after(query, item)))
+            yield item
+
+    def _standalone_query(self, question: str) -> tuple[str, str]:
+        """The question to search, and why the LLM is unavailable ("" if it is not known to
+        be): with an LLM configured it condenses follow-ups, else the rules rewrite them."""
+        if self.assistant.settings.llm_provider == "none" or not self.history:
+            return self.standalone(question), ""
+        from se_assistant.llm.condense import condense
+
+        turns = [(t.question, t.answer.text) for t in self.history]
+        condensed = condense(self.assistant.llm_answerer, turns, question,
+                             lambda: self.standalone(question),
+                             self.assistant.settings.max_question_chars)
+        return condensed.query, condensed.unavailable
 
     def _focus_after(self, query: str, answer: Answer) -> list[str]:
         named = self.assistant.entities_in(query)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from datetime import datetime
 from typing import Any
 
 
@@ -95,7 +96,33 @@ class IngestReport:
             f"embedded {self.embedded} chunks; {self.chunks} chunks in the index "
             f"({self.seconds:.1f} s)"
         ]
-        for label, items in (("added", self.added), ("updated", self.updated), ("removed", self.removed)):
+        for label, items in (
+            ("added", self.added),
+            ("updated", self.updated),
+            ("removed", self.removed),
+        ):
             lines += [f"  {label}: {item}" for item in items]
         lines += [f"  failed: {path}: {reason}" for path, reason in self.failed]
         return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class DocumentInfo:
+    """One ingested document: its ``source`` path, ``title``, ``kind`` ("case",
+    "presentation", ...), the ``case`` it describes ("" when none) and its chunk count."""
+
+    source: str
+    title: str
+    kind: str
+    case: str
+    chunks: int
+
+
+@dataclass(frozen=True)
+class MaterialInfo:
+    """What the index holds: its documents, chunk total and the time of the last ingest
+    that changed it (None when nothing is ingested)."""
+
+    documents: list[DocumentInfo]
+    chunks: int
+    ingested_at: datetime | None

@@ -113,7 +113,9 @@ class HybridRetriever:
             if name and name not in cases:
                 aliases = [a.strip() for a in str(entry.get("aliases", "")).split(",") if a.strip()]
                 fields = {k: str(entry[k]) for k in ("city", "country", "region") if entry.get(k)}
-                cases[name] = Entity(name=name, names=tuple(dict.fromkeys([name, *aliases])), fields=fields)
+                cases[name] = Entity(
+                    name=name, names=tuple(dict.fromkeys([name, *aliases])), fields=fields
+                )
             elif name:
                 ent = cases[name]
                 for alias in str(entry.get("aliases", "")).split(","):
@@ -138,7 +140,10 @@ class HybridRetriever:
         missing = [t for t in dict.fromkeys(texts) if t not in self._embeddings]
         if missing:
             vectors = self._embed_model._model.encode(
-                missing, batch_size=64, normalize_embeddings=True, convert_to_numpy=True,
+                missing,
+                batch_size=64,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
                 show_progress_bar=False,
             )
             with self._lock:
@@ -156,9 +161,7 @@ class HybridRetriever:
         clean: dict[str, list[str]] = {}
         for key, value in filters.items():
             if key not in FILTER_KEYS:
-                raise QuestionError(
-                    f"unknown filter '{key}'; use one of: {', '.join(FILTER_KEYS)}"
-                )
+                raise QuestionError(f"unknown filter '{key}'; use one of: {', '.join(FILTER_KEYS)}")
             raw = value if isinstance(value, list | tuple | set) else [value]
             known = self.filter_values.get(key, {})
             clean[key] = [known.get(fold(str(v)), str(v)) for v in raw if str(v).strip()]
@@ -250,7 +253,9 @@ class HybridRetriever:
 def _passage(node: BaseNode, dense: float | None = None, keyword: float | None = None) -> Passage:
     meta = dict(node.metadata)
     meta.setdefault("document_id", node.ref_doc_id or "")
-    return Passage(node_id=node.node_id, text=node.get_content(), metadata=meta, dense=dense, keyword=keyword)
+    return Passage(
+        node_id=node.node_id, text=node.get_content(), metadata=meta, dense=dense, keyword=keyword
+    )
 
 
 def fuse(rankings: list[list[Passage]], weights: list[float] | None = None) -> list[Passage]:

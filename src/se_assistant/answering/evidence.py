@@ -8,15 +8,22 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.question import QuestionInfo
+from se_assistant.lexical import QUESTION_WORDS, stem, words
 
 # Calibrated on the eval set (see evals/README.md): below MIN the best sentence is unrelated;
 # at or above SURE it answers even when some question words never occur in the material.
 MIN_SEMANTIC = 0.40
 SURE_SEMANTIC = 0.62
-_YEAR = re.compile(r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|"
-                   r"august|september|october|november|december)\b", re.IGNORECASE)
-_NUMBER = re.compile(r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|"
-                     r"thousand|million|dozen)\b", re.IGNORECASE)
+_YEAR = re.compile(
+    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|"
+    r"august|september|october|november|december)\b",
+    re.IGNORECASE,
+)
+_NUMBER = re.compile(
+    r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|"
+    r"thousand|million|dozen)\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -30,8 +37,9 @@ class Evidence:
     reason: str = ""
 
 
-def judge(info: QuestionInfo, best_semantic: float, vocabulary: frozenset[str],
-          chosen_texts: list[str]) -> Evidence:
+def judge(
+    info: QuestionInfo, best_semantic: float, vocabulary: frozenset[str], chosen_texts: list[str]
+) -> Evidence:
     unknown = [t for t in info.terms if t not in vocabulary]
     type_found = True
     if info.kind == "when":
@@ -43,10 +51,22 @@ def judge(info: QuestionInfo, best_semantic: float, vocabulary: frozenset[str],
         evidence.reason = "the question has no words the material could answer"
     elif not type_found:
         evidence.reason = "the material gives no " + ("date" if info.kind == "when" else "figure")
+    elif unknown_names := [t for t in unknown if t in info.names]:
+        evidence.reason = "the material never mentions " + _as_written(info.text, unknown_names)
     elif best_semantic < MIN_SEMANTIC:
         evidence.reason = "no passage is close to the question"
     elif unknown and best_semantic < SURE_SEMANTIC:
-        evidence.reason = "the material never mentions " + ", ".join(unknown)
+        evidence.reason = "the material never mentions " + _as_written(info.text, unknown)
     else:
         evidence.grounded = True
     return evidence
+
+
+def _as_written(question: str, stems: list[str]) -> str:
+    """The question's own words for some stems: 'Lisbon' rather than 'lisbon'."""
+    found: dict[str, str] = {}
+    for raw in re.findall(r"[\w'’-]+", question):
+        for w in words(raw):
+            if w not in QUESTION_WORDS and stem(w) in stems:
+                found.setdefault(stem(w), raw)
+    return ", ".join(f"“{found.get(s, s)}”" for s in stems)

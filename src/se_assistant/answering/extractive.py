@@ -15,8 +15,18 @@ from se_assistant.models import Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
 
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
-_WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "players",
-              "universit", "structures")
+_WHO_HINTS = (
+    "by ",
+    "who",
+    "partner",
+    "involved",
+    "launched",
+    "set up",
+    "set-up",
+    "players",
+    "universit",
+    "structures",
+)
 
 
 @dataclass
@@ -35,8 +45,9 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.max_sentences = max_sentences
 
-    def answer(self, question: str, query: str, info: QuestionInfo,
-               passages: list[Passage]) -> tuple[Answer, Evidence]:
+    def answer(
+        self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
+    ) -> tuple[Answer, Evidence]:
         candidates = self._candidates(passages)
         if not candidates:
             evidence = Evidence(0.0, info.terms, True, False, "nothing was retrieved")
@@ -44,8 +55,9 @@ class ExtractiveAnswerer:
         self._score(query, info, candidates)
         chosen = self._choose(info, candidates)
         best_semantic = max(c.semantic for c in chosen)
-        evidence = judge(info, best_semantic, self.retriever.vocabulary,
-                         [c.unit.text for c in chosen])
+        evidence = judge(
+            info, best_semantic, self.retriever.vocabulary, [c.unit.text for c in chosen]
+        )
         if not evidence.grounded:
             return refusal(question, query, passages, evidence), evidence
         return compose(question, query, chosen), evidence
@@ -67,7 +79,9 @@ class ExtractiveAnswerer:
         terms = set(info.terms)
         for c, sem in zip(candidates, semantic, strict=True):
             c.semantic = float(sem)
-            unit_terms = set(content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", ""))))
+            unit_terms = set(
+                content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
+            )
             overlap = len(terms & unit_terms) / len(terms) if terms else 0.0
             c.score = c.semantic + 0.25 * overlap + 0.03 / (1 + c.rank) + _adjust(info, c)
 
@@ -82,14 +96,18 @@ class ExtractiveAnswerer:
             for c in ranked:
                 per_case.setdefault(c.passage.case, c)
             leaders = [c for key, c in per_case.items() if key]
+            if info.places:  # the places named decide which cases belong in the answer
+                leaders = [c for c in leaders if _in_places(c, info.places)]
             ranked = leaders + [c for c in ranked if c not in leaders]
             limit = max(limit, min(len(leaders), 6))
+        else:
+            leaders = []
         chosen: list[Candidate] = []
         vectors: list[np.ndarray] = []
         for c in ranked:
             if len(chosen) >= limit:
                 break
-            if c.score < best - margin:
+            if c.score < best - margin and not (c in leaders and info.places):
                 continue
             vec = self.retriever.embed([_embedding_text(c)])[0]
             if any(float(vec @ v) > 0.86 for v in vectors):
@@ -98,8 +116,21 @@ class ExtractiveAnswerer:
                 continue
             chosen.append(c)
             vectors.append(vec)
+        if info.is_list and chosen and chosen[0].unit.bullet:
+            chosen = self._whole_list(chosen, candidates)
         first_seen = {c.passage.node_id: i for i, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (first_seen[c.passage.node_id], c.unit.start))
+
+    def _whole_list(self, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
+        """A list question answered by a bullet: give the bullets of that list, in order."""
+        top = chosen[0]
+        siblings = [c for c in candidates if c.passage is top.passage and c.unit.bullet]
+        extra = [c for c in siblings if c not in chosen][: max(0, 6 - len(chosen))]
+        return chosen + extra
+
+
+def _in_places(c: Candidate, places: dict[str, list[str]]) -> bool:
+    return any(str(c.passage.metadata.get(k, "")) in vals for k, vals in places.items())
 
 
 def _embedding_text(c: Candidate) -> str:
@@ -117,6 +148,12 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj -= 0.25
         else:
             adj -= 0.10
+    if info.places and not info.entities:
+        meta = c.passage.metadata
+        if any(str(meta.get(k, "")) in vals for k, vals in info.places.items()):
+            adj += 0.08
+        elif case:
+            adj -= 0.15
     text = " " + fold(c.unit.text) + " "
     if info.kind == "where":
         meta = c.passage.metadata
@@ -128,9 +165,12 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj += 0.05
     elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
         adj += 0.05
-    elif info.kind == "when" and _YEAR.search(c.unit.text):
-        adj += 0.15
-    elif info.kind == "how_many" and _NUMBER.search(c.unit.text):
+    elif (
+        info.kind == "when"
+        and _YEAR.search(c.unit.text)
+        or info.kind == "how_many"
+        and _NUMBER.search(c.unit.text)
+    ):
         adj += 0.15
     if len(c.unit.text) < 12:
         adj -= 0.1
@@ -142,27 +182,32 @@ def compose(question: str, query: str, chosen: list[Candidate]) -> Answer:
     numbers: dict[str, int] = {}
     used: dict[str, list[str]] = {}
     sentences: list[str] = []
+    prefixed: set[str] = set()
     for c in chosen:
         n = numbers.setdefault(c.passage.node_id, len(numbers) + 1)
         used.setdefault(c.passage.node_id, []).append(c.unit.text)
-        sentences.append(f"{_sentence(c)} [{n}]")
+        sentences.append(f"{_sentence(c, prefixed)} [{n}]")
     passages = {c.passage.node_id: c.passage for c in chosen}
     citations = [
         to_citation(passages[node_id], n, tuple(used[node_id])) for node_id, n in numbers.items()
     ]
-    return Answer(text=" ".join(sentences), citations=citations, grounded=True, query=query,
-                  question=question)
+    return Answer(
+        text=" ".join(sentences), citations=citations, grounded=True, query=query, question=question
+    )
 
 
-def _sentence(c: Candidate) -> str:
+def _sentence(c: Candidate, prefixed: set[str]) -> str:
+    """The unit as a sentence; a bullet that does not name its subject gets it as a prefix
+    (once per passage: the next bullets of the same list follow it)."""
     text = c.unit.text.strip()
     subject = c.passage.case or ""
     names = [subject, *str(c.passage.metadata.get("aliases", "")).split(",")]
-    if c.unit.bullet:
+    if c.unit.bullet and c.passage.node_id not in prefixed:
         if not subject:
             subject = str(c.passage.metadata.get("section", ""))
         if subject and not any(n.strip() and fold(n.strip()) in fold(text) for n in names if n):
             text = f"{subject}: {text[0].upper() + text[1:]}"
+            prefixed.add(c.passage.node_id)
     text = text[0].upper() + text[1:]
     if text[-1] not in ".!?…":
         text += "."
@@ -186,8 +231,9 @@ def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Ci
     )
 
 
-def refusal(question: str, query: str, passages: list[Passage], evidence: Evidence,
-            related: int = 3) -> Answer:
+def refusal(
+    question: str, query: str, passages: list[Passage], evidence: Evidence, related: int = 3
+) -> Answer:
     """Say plainly that the material does not answer, and keep the closest passages."""
     detail = f" ({evidence.reason})" if evidence.reason else ""
     text = (

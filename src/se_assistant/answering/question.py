@@ -14,7 +14,12 @@ _LIST_START = re.compile(
     r"organisations|organizations|structures|fields|players|items|ones|projects|things|points)\b",
     re.IGNORECASE,
 )
-_LIST_WORDS = re.compile(r"\b(?:list|all|every|each|enumerate|which\s+\w+s)\b", re.IGNORECASE)
+_LIST_WORDS = re.compile(
+    r"\b(?:list|all|every|each|enumerate|which\s+\w+s)\b|^\s*(?:and\s+)?what\s+(?:are|were)\b|"
+    r"\bwhat\s+(?:did|does|do)\b.*\b(?:create|creat\w*|run|offer|include|combine|do)\b|"
+    r"\bwhat\s+is\s+on\b",
+    re.IGNORECASE,
+)
 
 
 @dataclass
@@ -27,11 +32,21 @@ class QuestionInfo:
     entities: list[str] = field(default_factory=list)  # canonical case names mentioned
     terms: list[str] = field(default_factory=list)  # content stems, entity names removed
     entity_terms: set[str] = field(default_factory=set)
+    places: dict[str, list[str]] = field(default_factory=dict)  # field -> values named
+    names: list[str] = field(default_factory=list)  # stems of capitalised words (proper names)
 
 
-def analyse(text: str, entity_names: dict[str, str]) -> QuestionInfo:
-    """``entity_names`` maps each folded name or alias to its canonical case name."""
+def analyse(
+    text: str, entity_names: dict[str, str], place_names: dict[str, dict[str, str]] | None = None
+) -> QuestionInfo:
+    """``entity_names`` maps each folded name or alias to its canonical case name;
+    ``place_names`` maps a field (city, country, region) to folded value -> stored value."""
     folded = " " + " ".join(words(text)) + " "
+    places: dict[str, list[str]] = {}
+    for key, values in (place_names or {}).items():
+        for name, stored in values.items():
+            if f" {' '.join(words(name))} " in folded:
+                places.setdefault(key, []).append(stored)
     entities: list[str] = []
     entity_terms: set[str] = set()
     for name in sorted(entity_names, key=len, reverse=True):
@@ -42,6 +57,8 @@ def analyse(text: str, entity_names: dict[str, str]) -> QuestionInfo:
             entity_terms.update(content_terms(name))
             folded = folded.replace(f" {name} ", " ")
     terms = [t for t in content_terms(folded) if t not in entity_terms]
+    capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
+    names = [t for w in capitalised for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
         kind=_kind(text),
@@ -49,6 +66,8 @@ def analyse(text: str, entity_names: dict[str, str]) -> QuestionInfo:
         entities=entities,
         terms=list(dict.fromkeys(terms)),
         entity_terms=entity_terms,
+        places=places,
+        names=list(dict.fromkeys(names)),
     )
 
 

@@ -29,14 +29,14 @@ def split_units(passage: str) -> list[Unit]:
             continue
         marker = _BULLET.match(line)
         if marker:
-            body = line[marker.end():].rstrip()
+            body = line[marker.end() :].rstrip()
             units.append(Unit(body, line_start + marker.end(), True))
             continue
         body_start = line_start + (len(line) - len(line.lstrip()))
         body = line.strip()
         pos = 0
         for match in _SENTENCE_END.finditer(body):
-            piece = body[pos:match.start() + 1].strip()
+            piece = body[pos : match.start() + 1].strip()
             if piece:
                 units.append(Unit(piece, body_start + body.index(piece, pos), False))
             pos = match.end()

@@ -1,0 +1,213 @@
+"""Grounded answers: citations, lists, refusals, follow-ups, filters, bad questions."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+
+import pytest
+
+from se_assistant.errors import QuestionError
+
+MARKER = re.compile(r"\[(\d+)\]")
+
+
+def _sentences(text: str) -> list[str]:
+    return [s for s in re.split(r"(?<=\])\s+", text.strip()) if s]
+
+
+def assert_well_cited(answer):
+    assert answer.grounded
+    numbers = {c.number for c in answer.citations}
+    for sentence in _sentences(answer.text):
+        cited = [int(n) for n in MARKER.findall(sentence)]
+        assert cited, f"sentence without a citation: {sentence!r}"
+        assert set(cited) <= numbers
+    for citation in answer.citations:
+        assert citation.source and citation.locator and citation.title
+        for part in citation.highlights:
+            assert part in citation.quote
+
+
+def test_pfefferwerk_funding_is_answered_with_the_terrain_as_capital(assistant):
+    answer = assistant.ask("how was Pfefferwerk funded?")
+    assert_well_cited(answer)
+    assert "terrain" in answer.text and "capital" in answer.text
+    assert "Pfefferwerk" in answer.text
+    first = answer.citations[0]
+    assert first.source in ("cases/pfefferwerk.md", "presentation.md")
+    assert first.locator in ("§ Funding and capital", "slide 4")
+
+
+def test_answers_to_many_questions_quote_ingested_chunks_verbatim(assistant):
+    chunks = {p.node_id: p.text for p in assistant.retriever.all_chunks()}
+    questions = [
+        "Who launched Pfefferwerk?",
+        "What programmes does Coopcity run?",
+        "Who set up REALIS?",
+        "What is the objective of Horcynus Orca?",
+        "What activities does Impuls Cooperatiu de Sants carry out?",
+        "What is on the wish list?",
+        "How can clusters serve a territory?",
+        "What is the annual budget of Coopcity?",
+    ]
+    for question in questions:
+        answer = assistant.ask(question)
+        for citation in [*answer.citations, *answer.related]:
+            assert chunks[citation.chunk_id] == citation.quote
+        if answer.grounded:
+            assert_well_cited(answer)
+
+
+def test_list_question_gathers_every_programme(assistant):
+    answer = assistant.ask("What programmes does Coopcity run?")
+    assert_well_cited(answer)
+    for programme in ("SEEDS", "BLOSSOM", "POLLINIZE", "INNOVATE"):
+        assert programme in answer.text
+
+
+def test_list_question_across_cases_gathers_items_from_several_passages(assistant):
+    answer = assistant.ask("Which clusters were promoted by public authorities?")
+    assert_well_cited(answer)
+    assert "REALIS" in answer.text and "Coopcity" in answer.text
+    assert "Pfefferwerk" not in answer.text
+    assert len({c.source for c in answer.citations}) >= 2
+
+
+def test_places_question_names_each_matching_cluster(assistant):
+    answer = assistant.ask("Which clusters are in France or Belgium?")
+    assert "REALIS" in answer.text and "Coopcity" in answer.text
+    assert "Berlin" not in answer.text
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "What is the annual budget of Coopcity?",
+        "Who is the mayor of Messina?",
+        "How do I sort a list in Python?",
+        "Which social economy cluster is in Lisbon?",
+        "When was Coopcity founded?",
+    ],
+)
+def test_questions_the_material_does_not_answer_are_refused_with_related_passages(
+    assistant, question
+):
+    answer = assistant.ask(question)
+    assert not answer.grounded
+    assert "does not answer" in answer.text
+    assert not MARKER.search(answer.text)
+    assert answer.related and not answer.citations
+
+
+def test_follow_up_is_rewritten_and_answered_like_the_standalone_question(assistant):
+    chat = assistant.chat()
+    chat.ask("Tell me about the Pfefferwerk Foundation.")
+    follow = chat.ask("How was it funded?")
+    assert "Pfefferwerk" in follow.query and follow.question == "How was it funded?"
+    direct = assistant.ask("how was Pfefferwerk funded?")
+    assert follow.grounded and follow.text == direct.text
+    where = chat.ask("Where is it?")
+    assert "Berlin" in where.text
+
+
+def test_topic_switch_then_elliptical_follow_up(assistant):
+    chat = assistant.chat()
+    chat.ask("Who set up REALIS?")
+    switched = chat.ask("And Coopcity?")
+    assert "Coopcity" in switched.query and "REALIS" not in switched.query
+    assert switched.grounded and "Coopcity" in switched.text
+    other = chat.ask("What is the annual budget of Coopcity?")
+    assert not other.grounded and other.related
+
+
+def test_new_topic_without_pronouns_is_not_rewritten(assistant):
+    chat = assistant.chat()
+    chat.ask("How was Pfefferwerk funded?")
+    answer = chat.ask("What is on the wish list of the presentation?")
+    assert answer.query == "What is on the wish list of the presentation?"
+    assert answer.citations and answer.citations[0].locator == "slide 8"
+
+
+def test_filters_restrict_passages_and_unknown_filter_keys_are_errors(assistant):
+    answer = assistant.ask("What is the objective?", filters={"case": "coopcity"})
+    assert answer.grounded
+    assert {c.metadata.get("case") for c in answer.citations} == {"Coopcity"}
+    answer = assistant.ask("Which clusters exist?", filters={"country": ["France", "Belgium"]})
+    assert {c.metadata.get("country") for c in answer.citations} <= {"France", "Belgium"}
+    with pytest.raises(QuestionError, match="unknown filter"):
+        assistant.ask("anything", filters={"colour": "red"})
+
+
+def test_accents_do_not_matter_coopolis_finds_coopolis(assistant):
+    hits = assistant.search("Coopolis")
+    assert "Coòpolis" in hits[0].quote
+    answer = assistant.ask("What is Coopolis?")
+    assert answer.grounded and "Coòpolis" in answer.text
+
+
+@pytest.mark.parametrize("question", ["", "   \n\t ", "?!", "x" * 20_000, None])
+def test_empty_or_oversized_questions_are_one_line_errors(assistant, question):
+    with pytest.raises(QuestionError) as err:
+        assistant.ask(question)
+    assert "\n" not in str(err.value)
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "how was\x00 Pfefferwerk\x1b[31m funded?\x07",
+        "<b>how was Pfefferwerk funded?</b><script>alert(1)</script>",
+        "¿Cómo se financió la Fundación Pfefferwerk?",
+        "Wie wurde Pfefferwerk finanziert?",
+    ],
+)
+def test_odd_questions_get_a_clear_answer(assistant, question):
+    answer = assistant.ask(question)
+    assert answer.text
+    assert "\x00" not in answer.query and "<script>" not in answer.query
+    if answer.grounded:
+        assert_well_cited(answer)
+    else:
+        assert "does not answer" in answer.text
+
+
+def test_cli_ask_prints_answer_and_sources_or_json(ingested_dir):
+    base = [
+        sys.executable,
+        "-m",
+        "se_assistant.cli",
+        "ask",
+        "how was Pfefferwerk funded?",
+        "--data-dir",
+        str(ingested_dir),
+    ]
+    text = subprocess.run(base, capture_output=True, text=True, timeout=300)
+    assert text.returncode == 0, text.stderr
+    assert "terrain" in text.stdout and "Sources:" in text.stdout and "Pfefferwerk" in text.stdout
+    as_json = subprocess.run([*base, "--json"], capture_output=True, text=True, timeout=300)
+    import json
+
+    data = json.loads(as_json.stdout)
+    assert data["grounded"] and data["citations"][0]["locator"]
+
+
+def test_cli_chat_keeps_the_conversation(ingested_dir):
+    proc = subprocess.run(
+        [sys.executable, "-m", "se_assistant.cli", "chat", "--data-dir", str(ingested_dir)],
+        input="Tell me about the Pfefferwerk Foundation.\nHow was it funded?\n\n",
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert proc.returncode == 0, proc.stderr
+    assert "(searched: How was Pfefferwerk" in proc.stdout and "capital" in proc.stdout
+
+
+def test_asking_a_custom_empty_data_dir_says_what_to_run(tmp_path):
+    from se_assistant import Assistant
+    from se_assistant.errors import IndexNotReadyError
+
+    with pytest.raises(IndexNotReadyError, match="se-assistant ingest --data-dir"):
+        Assistant(data_dir=tmp_path / "empty").ask("how was Pfefferwerk funded?")
