@@ -46,7 +46,6 @@ def _load(model_path: str, batch_size: int) -> BaseEmbedding:
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import transformers
-
     from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     transformers.utils.logging.disable_progress_bar()

@@ -7,7 +7,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
-from se_assistant.loaders.base import LoadedFile, LoadError, Section, read_text_file, require_sections
+from se_assistant.loaders.base import (
+    LoadedFile,
+    LoadError,
+    Section,
+    read_text_file,
+    require_sections,
+)
 
 _HEADING = re.compile(r"^(#{1,6})[ \t]+(.+?)[ \t#]*$")
 _FENCE = re.compile(r"^\s*(```|~~~)")
