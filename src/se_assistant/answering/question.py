@@ -34,6 +34,7 @@ class QuestionInfo:
     entity_terms: set[str] = field(default_factory=set)
     places: dict[str, list[str]] = field(default_factory=dict)  # field -> values named
     names: list[str] = field(default_factory=list)  # stems of capitalised words (proper names)
+    heads: list[str] = field(default_factory=list)  # stems of "the X of"-style head nouns
 
 
 def analyse(
@@ -59,6 +60,12 @@ def analyse(
     terms = [t for t in content_terms(folded) if t not in entity_terms]
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
     names = [t for w in capitalised for t in content_terms(w) if t in terms]
+    heads = [
+        t
+        for w in _HEAD.findall(fold(text))
+        for t in content_terms(w)
+        if t in terms
+    ]
     return QuestionInfo(
         text=text,
         kind=_kind(text),
@@ -68,7 +75,13 @@ def analyse(
         entity_terms=entity_terms,
         places=places,
         names=list(dict.fromkeys(names)),
+        heads=list(dict.fromkeys(heads)),
     )
+
+
+_HEAD = re.compile(
+    r"\b(?:the|its|their|his|her|an?|any)\s+(?:[\w-]+\s+)?([\w-]+)\s*(?=\b(?:of|for)\b|\?|$)"
+)
 
 
 def _kind(text: str) -> str:
