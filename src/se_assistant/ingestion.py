@@ -32,6 +32,8 @@ DOCSTORE_FILE = "docstore.json"
 JOURNAL_FILE = "ingest.journal"
 LOCK_FILE = "ingest.lock"
 META_FILE = "index.json"
+DOCUMENT_BATCH = 64  # sections split at a time
+NODE_BATCH = 256  # chunks embedded and written at a time: bounds memory on big files
 
 
 @dataclass
@@ -90,9 +92,14 @@ def load_docstore(data_dir: Path) -> SimpleDocumentStore:
 
 
 def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> IngestReport:
+    from se_assistant.store import open_collection
+
     data_dir = settings.data_dir
     docstore = load_docstore(data_dir)
-    in_flight = _read_journal(data_dir)
+    collection = open_collection(settings)
+    # Documents a crashed run left in flight, and documents the docstore lists but Chroma lacks
+    # (a Chroma server that was reset): both are rewritten.
+    in_flight = _read_journal(data_dir) | _missing_in_chroma(collection, docstore)
     report = IngestReport()
     plan = _plan(settings, roots, docstore, in_flight, report)
     # Documents a crashed run left half-written that this run does not rewrite: drop them
@@ -101,22 +108,21 @@ def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> Ing
 
     if plan.to_embed or plan.to_delete or in_flight:
         _write_journal(data_dir, {d.id_ for d in plan.to_embed} | plan.to_delete | in_flight)
-        from se_assistant.store import open_collection
-
-        collection = open_collection(settings)
-        nodes = _embed(settings, plan.to_embed, progress)
-        _write_chunks(collection, nodes)
-        _delete_stale(collection, plan, {n.node_id for n in nodes})
+        chunk_counts = _embed_and_write(settings, collection, plan.to_embed, progress)
+        _delete_stale(collection, plan, chunk_counts)
         for doc_id in plan.to_delete:
             docstore.delete_document(doc_id, raise_error=False)
         for doc in plan.to_embed:
             docstore.delete_document(doc.id_, raise_error=False)
-        docstore.add_documents(plan.to_embed)
+        docstore.add_documents([_record(d, chunk_counts[d.id_]) for d in plan.to_embed])
         docstore.set_document_hashes({d.id_: d.hash for d in plan.to_embed})
         _persist_docstore(docstore, data_dir)
-        report.embedded = len(nodes)
+        report.embedded = sum(chunk_counts.values())
         report.chunks = _rebuild_keyword_index(collection, data_dir)
         (data_dir / JOURNAL_FILE).unlink(missing_ok=True)
+    elif collection.count() != _chunk_count(data_dir):
+        # Chroma changed under us (another client of the same server): follow it.
+        report.chunks = _rebuild_keyword_index(collection, data_dir)
     else:
         report.chunks = _chunk_count(data_dir)
     return report
@@ -195,46 +201,84 @@ def _known_sources(docstore: SimpleDocumentStore) -> dict[str, dict[str, set[str
     return known
 
 
-def _embed(settings: Settings, documents: list[Document], progress: bool) -> list[Any]:
-    if not documents:
-        return []
-    from llama_index.core.ingestion import IngestionPipeline
+def _splitter(settings: Settings) -> Any:
     from llama_index.core.node_parser import SentenceSplitter
 
-    from se_assistant.embedding import load_embed_model
-
-    splitter = SentenceSplitter(
+    return SentenceSplitter(
         chunk_size=settings.chunk_tokens,
         chunk_overlap=settings.chunk_overlap,
         include_prev_next_rel=False,
         id_func=lambda i, doc: f"{doc.id_}:{i}",
     )
+
+
+def _embed_and_write(
+    settings: Settings, collection: Any, documents: list[Document], progress: bool
+) -> dict[str, int]:
+    """Split, embed and upsert ``documents`` a batch at a time, so memory stays bounded by the
+    batch, not the corpus; returns document id -> number of chunks written."""
+    if not documents:
+        return {}
+    from tqdm import tqdm
+
+    from se_assistant.embedding import load_embed_model
+    from se_assistant.store import upsert_nodes
+
+    splitter = _splitter(settings)
     embed_model = load_embed_model(settings.embed_model, settings.embed_batch_size)
-    # The pipeline only transforms here; writes are ordered by us (see the module docstring).
-    pipeline = IngestionPipeline(transformations=[splitter, embed_model], disable_cache=True)
-    return pipeline.run(documents=documents, show_progress=progress)
+    counts = {d.id_: 0 for d in documents}
+    with tqdm(total=len(documents), unit="section", desc="embedding", disable=not progress) as bar:
+        for start in range(0, len(documents), DOCUMENT_BATCH):
+            batch = documents[start : start + DOCUMENT_BATCH]
+            nodes = splitter(batch)
+            for node in nodes:
+                counts[node.ref_doc_id] += 1
+            for first in range(0, len(nodes), NODE_BATCH):
+                part = embed_model(nodes[first : first + NODE_BATCH])
+                upsert_nodes(collection, part)
+                for node in part:
+                    node.embedding = None
+            bar.update(len(batch))
+    return counts
 
 
-def _write_chunks(collection: Any, nodes: list[Any]) -> None:
-    from se_assistant.store import vector_store
-
-    if not nodes:
-        return
-    store = vector_store(collection)
-    for start in range(0, len(nodes), 1000):
-        batch = nodes[start : start + 1000]
-        collection.delete(ids=[n.node_id for n in batch])
-        store.add(batch)
+def chunk_ids(doc_id: str, count: int) -> list[str]:
+    """Ids of the chunks of a document (the splitter names them ``<document id>:<n>``)."""
+    return [f"{doc_id}:{i}" for i in range(count)]
 
 
-def _delete_stale(collection: Any, plan: _Plan, written: set[str]) -> None:
+def _record(document: Document, chunks: int) -> Document:
+    """What the docstore keeps of a document: metadata and chunk count, not the text (Chroma
+    holds that), so the docstore stays small for big corpora."""
+    from llama_index.core.schema import Document as LlamaDocument
+
+    return LlamaDocument(id_=document.id_, text="", metadata={**document.metadata, "chunks": chunks})
+
+
+def _missing_in_chroma(collection: Any, docstore: SimpleDocumentStore) -> set[str]:
+    expected = {
+        doc_id: f"{doc_id}:0" for doc_id, doc in docstore.docs.items() if doc.metadata.get("chunks", 1)
+    }
+    present: set[str] = set()
+    ids = list(expected.values())
+    for start in range(0, len(ids), 5000):
+        present |= set(collection.get(ids=ids[start : start + 5000], include=[])["ids"])
+    return {doc_id for doc_id, first in expected.items() if first not in present}
+
+
+def _delete_stale(collection: Any, plan: _Plan, chunk_counts: dict[str, int]) -> None:
     doc_ids = sorted(plan.to_delete | {d.id_ for d in plan.to_embed})
     for start in range(0, len(doc_ids), 500):
         batch = doc_ids[start : start + 500]
         got = collection.get(where={"document_id": {"$in": batch}}, include=[])
-        stale = [i for i in got["ids"] if i not in written]
+        stale = [i for i in got["ids"] if not _is_written(i, chunk_counts)]
         if stale:
             collection.delete(ids=stale)
+
+
+def _is_written(chunk_id: str, chunk_counts: dict[str, int]) -> bool:
+    doc_id, _, index = chunk_id.rpartition(":")
+    return index.isdigit() and int(index) < chunk_counts.get(doc_id, 0)
 
 
 def _persist_docstore(docstore: SimpleDocumentStore, data_dir: Path) -> None:
@@ -244,6 +288,8 @@ def _persist_docstore(docstore: SimpleDocumentStore, data_dir: Path) -> None:
 
 
 def _rebuild_keyword_index(collection: Any, data_dir: Path) -> int:
+    """Build BM25 from what Chroma holds, then commit the new generation in index.json: the one
+    rename that makes readers switch (see keyword_index.save)."""
     from se_assistant import keyword_index
 
     nodes = keyword_index.chunks_from_chroma(collection)
@@ -255,6 +301,7 @@ def _rebuild_keyword_index(collection: Any, data_dir: Path) -> int:
     tmp = meta_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(meta))
     os.replace(tmp, meta_path)
+    keyword_index.prune(data_dir, generation)
     return len(nodes)
 
 

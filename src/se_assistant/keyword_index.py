@@ -54,29 +54,57 @@ def build(nodes: list[BaseNode]) -> BM25Retriever | None:
     )
 
 
+def generation_dir(data_dir: Path, generation: int) -> Path:
+    return bm25_dir(data_dir) / f"gen-{generation}"
+
+
 def save(retriever: BM25Retriever | None, data_dir: Path, generation: int) -> None:
-    """Write the index beside Chroma, swapping the folder in one rename."""
-    target = bm25_dir(data_dir)
-    tmp = data_dir / "bm25.tmp"
+    """Write the index for ``generation`` into its own folder, renamed into place when
+    complete. Nothing points at it until the ingest commits ``generation`` in index.json, so a
+    crash at any moment leaves the previous generation in use."""
+    target = generation_dir(data_dir, generation)
+    tmp = bm25_dir(data_dir) / f"tmp-{generation}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
     if retriever is not None:
         retriever.persist(str(tmp), show_progress=False)
     count = 0 if retriever is None else len(retriever.corpus)
     (tmp / STATE_FILE).write_text(json.dumps({"generation": generation, "chunks": count}))
-    old = data_dir / "bm25.old"
-    shutil.rmtree(old, ignore_errors=True)
-    if target.exists():
-        os.replace(target, old)
+    shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
-    shutil.rmtree(old, ignore_errors=True)
 
 
-def load(data_dir: Path) -> tuple[BM25Retriever | None, dict]:
-    """The persisted index and its state ({generation, chunks}); (None, {}) when absent."""
+def prune(data_dir: Path, current: int) -> None:
+    """Remove generations older than the one before ``current`` (a reader may still be
+    loading that one) and files of the earlier single-folder layout."""
+    folder = bm25_dir(data_dir)
+    keep = {f"gen-{current}", f"gen-{current - 1}"}
+    for entry in folder.iterdir() if folder.is_dir() else []:
+        if entry.name in keep:
+            continue
+        if entry.is_dir():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
+def committed_generation(data_dir: Path) -> int | None:
+    """The generation the last completed ingest committed in index.json (None: none yet)."""
+    try:
+        return int(json.loads((data_dir / "index.json").read_text()).get("generation", 0))
+    except (OSError, ValueError):
+        return None
+
+
+def load(data_dir: Path, generation: int | None = None) -> tuple[BM25Retriever | None, dict]:
+    """The persisted index of ``generation`` (the committed one when None) and its state
+    ({generation, chunks}); (None, {}) when absent."""
     from llama_index.retrievers.bm25 import BM25Retriever
 
-    folder = bm25_dir(data_dir)
+    generation = committed_generation(data_dir) if generation is None else generation
+    folder = generation_dir(data_dir, generation) if generation is not None else None
+    if folder is None or not (folder / STATE_FILE).exists():
+        folder = bm25_dir(data_dir)  # an index written before generations had folders
     state_path = folder / STATE_FILE
     if not state_path.exists():
         return None, {}

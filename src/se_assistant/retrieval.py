@@ -90,8 +90,13 @@ class HybridRetriever:
             from se_assistant.embedding import load_embed_model
             from se_assistant.store import open_collection
 
-            bm25, _state = keyword_index.load(self.settings.data_dir)
-            self._collection = open_collection(self.settings)
+            try:
+                bm25, _state = keyword_index.load(self.settings.data_dir, generation)
+            except (OSError, ValueError):  # a newer ingest pruned it while we read: take that
+                generation = self.index_generation()
+                bm25, _state = keyword_index.load(self.settings.data_dir, generation)
+            # fresh: see the writes another process's ingest made (store.py explains)
+            self._collection = open_collection(self.settings, fresh=True)
             self._embed_model = load_embed_model(
                 self.settings.embed_model, self.settings.embed_batch_size
             )
@@ -223,10 +228,23 @@ class HybridRetriever:
         scores = self._bm25.bm25.get_scores(tokens, weight_mask=mask)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
-        top = top[np.argsort(-scores[top])]
-        return [
-            _passage(self._node(int(i)), keyword=float(scores[i])) for i in top if scores[i] > 0
-        ]
+        top = [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
+        return self._live([self._node(i) for i in top], [float(scores[i]) for i in top])
+
+    def _live(self, nodes: list[BaseNode], scores: list[float]) -> list[Passage]:
+        """Keyword hits as Chroma holds them now: a chunk deleted since the keyword index was
+        built (an ingest running, or killed, in another process) is never cited."""
+        from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+        from se_assistant.store import existing_chunks
+
+        live = existing_chunks(self._collection, [n.node_id for n in nodes])
+        passages = []
+        for node, score in zip(nodes, scores, strict=True):
+            if node.node_id in live:
+                text, meta = live[node.node_id]
+                passages.append(_passage(metadata_dict_to_node(meta, text=text), keyword=score))
+        return passages
 
     def _mask(self, flt: dict[str, list[str]]) -> np.ndarray:
         corpus = self._bm25.corpus

@@ -1,5 +1,11 @@
 """The Chroma collection behind the index: embedded (PersistentClient under the data dir) or
-a Chroma server (HttpClient) when ``chroma_host`` is set."""
+a Chroma server (HttpClient) when ``chroma_host`` is set.
+
+Reading while another process writes: Chroma keeps one in-memory ``System`` per path and
+process, whose vector index never sees writes made by other processes. ``open_collection(...,
+fresh=True)`` builds a new one (the retriever does so when an ingest finished), and the vector
+store below drops hits whose chunk was deleted meanwhile.
+"""
 
 from __future__ import annotations
 
@@ -17,15 +23,17 @@ def chroma_path(settings: Settings) -> Path:
     return settings.data_dir / "chroma"
 
 
-def open_collection(settings: Settings, create: bool = True) -> Any:
+def open_collection(settings: Settings, create: bool = True, fresh: bool = False) -> Any:
     """The Chroma collection (cosine space). Raises a one-line error when the server is down
-    or the data dir cannot be used."""
+    or the data dir cannot be used. ``fresh`` reopens the embedded store so that writes made
+    by other processes are seen."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
     chroma_settings = ChromaSettings(anonymized_telemetry=False)
     try:
         if settings.uses_chroma_server:
+            _probe_server(settings)
             client = chromadb.HttpClient(
                 host=settings.chroma_host,
                 port=settings.chroma_port,
@@ -36,6 +44,8 @@ def open_collection(settings: Settings, create: bool = True) -> Any:
         else:
             path = chroma_path(settings)
             path.mkdir(parents=True, exist_ok=True)
+            if fresh:
+                _forget_cached_system(str(path))
             client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except SeAssistantError:
         raise
@@ -68,9 +78,98 @@ def open_collection(settings: Settings, create: bool = True) -> Any:
 
 
 def vector_store(collection: Any) -> ChromaVectorStore:
+    """llama-index's store over ``collection``; query results skip chunks deleted since the
+    vector index was loaded (another process's ingest)."""
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
-    return ChromaVectorStore(chroma_collection=collection)
+    class _LiveChromaVectorStore(ChromaVectorStore):
+        def _query(self, query_embeddings, n_results, where, **kwargs):  # type: ignore[override]
+            import math
+
+            from llama_index.core.vector_stores.types import VectorStoreQueryResult
+            from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+            if where:
+                kwargs["where"] = where
+            got = self._collection.query(
+                query_embeddings=query_embeddings, n_results=n_results, **kwargs
+            )
+            result = VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
+            rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
+                       got["distances"][0], strict=True)
+            for node_id, text, meta, distance in rows:
+                if not text or not meta:  # deleted since this process loaded the vector index
+                    continue
+                result.nodes.append(metadata_dict_to_node(meta, text=text))
+                result.similarities.append(math.exp(-distance))
+                result.ids.append(node_id)
+            return result
+
+    return _LiveChromaVectorStore(chroma_collection=collection)
+
+
+def upsert_nodes(collection: Any, nodes: list[Any]) -> None:
+    """Write embedded nodes under their ids in one upsert per batch, so a chunk is replaced
+    in place and never missing in between (ChromaVectorStore.add ignores existing ids)."""
+    from llama_index.core.schema import MetadataMode
+    from llama_index.core.vector_stores.utils import node_to_metadata_dict
+
+    if not nodes:
+        return
+    metadatas = []
+    for node in nodes:
+        meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
+        metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
+    collection.upsert(
+        ids=[n.node_id for n in nodes],
+        embeddings=[n.get_embedding() for n in nodes],
+        metadatas=metadatas,
+        documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes],
+    )
+
+
+def existing_chunks(collection: Any, ids: list[str]) -> dict[str, tuple[str, dict]]:
+    """id -> (text, metadata) for those of ``ids`` that Chroma holds now."""
+    if not ids:
+        return {}
+    got = collection.get(ids=list(dict.fromkeys(ids)), include=["documents", "metadatas"])
+    return {
+        i: (text, meta)
+        for i, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True)
+        if text
+    }
+
+
+def _probe_server(settings: Settings, timeout: float = 5.0) -> None:
+    # chromadb's HttpClient waits without a timeout; a short probe turns a server that is down
+    # or unreachable into a prompt one-line error.
+    import httpx
+
+    url = f"{settings.chroma_address}/api/v2/heartbeat"
+    try:
+        httpx.get(url, timeout=timeout).raise_for_status()
+    except httpx.HTTPStatusError as exc:
+        raise SeAssistantError(
+            f"{settings.chroma_address} answered {exc.response.status_code} and is not a Chroma "
+            "server (v1.x); fix SE_ASSISTANT_CHROMA_HOST/PORT"
+        ) from None
+    except httpx.HTTPError as exc:
+        raise SeAssistantError(
+            f"cannot reach the Chroma server at {settings.chroma_address} "
+            f"({_first_line(exc) or type(exc).__name__}); start it with `chroma run --path "
+            f"./chroma-data --host {settings.chroma_host} --port {settings.chroma_port}` "
+            "or fix SE_ASSISTANT_CHROMA_HOST/PORT"
+        ) from None
+
+
+def _forget_cached_system(path: str) -> None:
+    # Chroma caches one System per path in a private class registry; dropping our entry (not
+    # stopping it: queries in flight keep their handle) makes the next client load afresh.
+    from chromadb.api.shared_system_client import SharedSystemClient
+
+    with SharedSystemClient._refcount_lock:
+        SharedSystemClient._identifier_to_system.pop(path, None)
+        SharedSystemClient._identifier_to_refcount.pop(path, None)
 
 
 def _where(settings: Settings) -> str:

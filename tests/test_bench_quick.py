@@ -1,0 +1,81 @@
+"""The benchmark script still works: quick mode writes its reports, the generator writes
+loadable files of every format. No timing is asserted."""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+REPO = Path(__file__).resolve().parents[1]
+SCRIPT = REPO / "evals" / "bench.py"
+
+
+def _bench_module():
+    spec = importlib.util.spec_from_file_location("bench_script", SCRIPT)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["bench_script"] = module  # dataclasses look their module up there
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.mark.slow
+def test_quick_mode_through_the_cli_writes_json_markdown_and_png(tmp_path):
+    out = tmp_path / "reports"
+    cli = Path(sys.executable).parent / "se-assistant"
+    done = subprocess.run([str(cli), "bench", "--quick", "--out", str(out)],
+                          capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr[-3000:]
+
+    data = json.loads((out / "bench-quick.json").read_text())
+    assert {"meta", "imports", "corpora", "targets", "generated"} <= set(data)
+    assert data["meta"]["quick"] is True
+    assert [c["name"] for c in data["corpora"]] == ["bundled"]
+    bundled = data["corpora"][0]
+    assert bundled["chunks"] > 0
+    assert bundled["first_ingest"]["embedded"] == bundled["chunks"]
+    for phase in ("first_ingest", "reingest", "cold_ask"):
+        assert bundled[phase]["wall_s"]["median"] > 0
+        assert bundled[phase]["peak_rss_mb"] > 0
+    latency = bundled["latency"]
+    assert latency["questions"] == latency["ours_ms"]["n"] > 1
+    assert latency["baseline_ms"]["n"] == latency["questions"]
+    assert latency["ratio_ours_over_baseline"] > 0
+    assert {"import se_assistant", "from se_assistant import Assistant"} <= set(data["imports"])
+    names = {t["name"] for t in data["targets"]}
+    assert "warm question median, bundled corpus" in names
+    assert "`import se_assistant`" in names
+    not_run = {t["name"] for t in data["targets"] if t["measured"] is None}
+    assert not_run == {"warm question median, 100,000 chunks", "peak memory at 100,000 chunks"}
+
+    markdown = (out / "bench-quick.md").read_text()
+    assert "## Targets" in markdown and "baseline" in markdown
+    assert (out / "bench-quick.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_generated_corpus_has_every_format_and_one_section_per_requested_chunk(tmp_path):
+    from se_assistant.loaders import load_file
+
+    bench = _bench_module()
+    info = bench.generate_corpus(tmp_path, 70)
+    files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
+    assert {p.suffix for p in files} == {".md", ".txt", ".html"}
+    assert info["files"] == len(files) and info["sections"] == 70
+    sections = [s for p in files for s in load_file(p).sections]
+    assert len(sections) == 70
+    assert len({s.text for s in sections}) == 70  # texts differ
+    markdown = next(p for p in files if p.suffix == ".md")
+    assert load_file(markdown).metadata.get("city")  # front matter was read
+
+
+def test_generated_corpus_is_the_same_for_the_same_seed(tmp_path):
+    bench = _bench_module()
+    bench.generate_corpus(tmp_path / "a", 25, seed=3)
+    bench.generate_corpus(tmp_path / "b", 25, seed=3)
+    a = {p.relative_to(tmp_path / "a"): p.read_text() for p in (tmp_path / "a").rglob("*.*")}
+    b = {p.relative_to(tmp_path / "b"): p.read_text() for p in (tmp_path / "b").rglob("*.*")}
+    assert a == b
