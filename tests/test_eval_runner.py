@@ -46,11 +46,6 @@ def _failing(outcome) -> str:
     return "\n".join(lines)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known gap (issue 5 open): extractive answers measure hit@3 0.88 and fact recall 0.73 "
-    "against the 0.95 / 0.85 gate; strict, so this fails the day the gate passes and must go",
-)
 def test_the_bundled_corpus_passes_the_eval_gate(bundled_run):
     assert bundled_run.report["baseline"] is None
     assert bundled_run.exit_code == 0, _failing(bundled_run)

@@ -150,28 +150,36 @@ class Assistant:
     ) -> tuple[float, str, list, Answer, bool]:
         """Retrieval and the extractive answer: (start time, query, passages, answer,
         whether the evidence says the material answers)."""
+
+        started = time.perf_counter()
+        query, info = self._understand(question, filters)
+        passages = self._passages(query, info, filters)
+        answer, evidence = self._extractive.answer(_question or query, query, info, passages)
+        return started, query, passages, answer, evidence.grounded
+
+    def _understand(self, question: str, filters: dict[str, Any] | None):
+        """The cleaned query and what it asks; a case filter names the subject the question
+        leaves out ("What is the objective?" with case=Coopcity)."""
         from se_assistant.answering.question import analyse
         from se_assistant.questions import clean_question
 
         query = clean_question(question, self.settings.max_question_chars)
         self._ready()
-        started = time.perf_counter()
         info = analyse(query, self._entity_names(), self._place_names())
         cases = (filters or {}).get("case")
-        if cases and not info.entities:  # the filter names the subject the question leaves out
+        if cases and not info.entities:
             named = " and ".join(self.retriever.normalise_filters({"case": cases})["case"])
             query = f"{query.rstrip(' ?')} ({named})?"
             info = analyse(query, self._entity_names(), self._place_names())
-        passages = self._passages(query, info, filters)
-        answer, evidence = self._extractive.answer(_question or query, query, info, passages)
-        return started, query, passages, answer, evidence.grounded
+        return query, info
 
     def _passages(self, query: str, info, filters: dict[str, Any] | None) -> list:
         """Retrieval shaped by the question: deeper for lists across cases, and focused on
         the cases a question names (their passages first, then the best of the rest)."""
         retriever = self.retriever
         across = info.is_list and len(info.entities) != 1
-        top_k = max(self.settings.top_k, 12) if across else self.settings.top_k
+        # the sentence re-ranking is the sharper judge: give it a deep pool to choose from
+        top_k = max(self.settings.top_k, 16 if across or not info.entities else 10)
         passages = retriever.search(query, filters=filters, top_k=top_k)
         focus = {"case": info.entities} if info.entities else dict(info.places)
         if focus and not filters:
@@ -183,14 +191,14 @@ class Assistant:
     def search(
         self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None
     ) -> list[Citation]:
-        """The passages retrieval ranks highest for ``query`` (no answer composed)."""
+        """The passages ranked highest for ``query``: hybrid retrieval shaped by the question
+        (the cases and places it names), re-ranked by each passage's best sentence."""
         from se_assistant.answering.extractive import to_citation
-        from se_assistant.questions import clean_question
 
-        query = clean_question(query, self.settings.max_question_chars)
-        self._ready()
-        passages = self.retriever.search(query, filters=filters, top_k=top_k)
-        return [to_citation(p, i + 1) for i, p in enumerate(passages)]
+        query, info = self._understand(query, filters)
+        passages = self._passages(query, info, filters)
+        ranked, _ = self._extractive.rank(query, info, passages)
+        return [to_citation(p, i + 1) for i, p in enumerate(ranked[: top_k or self.settings.top_k])]
 
     def chat(self, filters: dict[str, Any] | None = None) -> Chat:
         """A conversation that keeps history and resolves follow-up questions."""
@@ -219,7 +227,7 @@ class Assistant:
 
         names: dict[str, str] = {}
         for entity in self.retriever.entities:
-            for name in entity.names:
+            for name in (*entity.keywords, *entity.names):
                 names[" ".join(words(fold(name)))] = entity.name
         return names
 

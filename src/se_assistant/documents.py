@@ -16,7 +16,7 @@ BREADCRUMB_SEP = " › "
 # Case fields carried from front matter or section comments into every chunk's metadata.
 CASE_FIELDS = ("case", "aliases", "city", "country", "country_code", "region", "cluster_type")
 # What the embedding and BM25 see besides the text: where the passage is and what it is about.
-EMBEDDED_KEYS = ("breadcrumb", "case", "aliases", "city", "country")
+EMBEDDED_KEYS = ("kind", "breadcrumb", "case", "aliases", "city", "country")
 
 
 def root_id(root_key: str) -> str:

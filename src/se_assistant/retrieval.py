@@ -49,6 +49,7 @@ class Entity:
     name: str
     names: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict)
+    keywords: tuple[str, ...] = ()  # single words of its names found in no other case
 
 
 class HybridRetriever:
@@ -65,6 +66,7 @@ class HybridRetriever:
         self.entities: list[Entity] = []
         self.vocabulary: frozenset[str] = frozenset()
         self.filter_values: dict[str, dict[str, str]] = {}
+        self.idf: dict[str, float] = {}
 
     # ---- loading -------------------------------------------------------------------------
     def index_generation(self) -> int | None:
@@ -131,6 +133,39 @@ class HybridRetriever:
                         ent.fields[k] = str(entry[k])
         self.entities = list(cases.values())
         self.filter_values = values
+        self._learn_keywords(corpus)
+        self._learn_idf()
+
+    def _learn_idf(self) -> None:
+        """Inverse document frequency of each stem, from the BM25 index's postings."""
+        self.idf: dict[str, float] = {}
+        if self._bm25 is None:
+            return
+        bm25 = self._bm25.bm25
+        indptr = np.asarray(bm25.scores["indptr"])
+        docs = max(int(bm25.scores.get("num_docs", 1)), 1)
+        for token, index in bm25.vocab_dict.items():
+            df = int(indptr[index + 1] - indptr[index]) if index + 1 < len(indptr) else 0
+            self.idf[token] = float(np.log(1.0 + docs / max(df, 1)))
+
+    def _learn_keywords(self, corpus: list[dict]) -> None:
+        """Words of a case's names that occur in no other case's chunks ("Sants", "Orca")."""
+        from se_assistant.lexical import QUESTION_WORDS
+
+        name_words = {
+            e.name: {w for n in e.names for w in words(n) if len(w) >= 4 and w not in QUESTION_WORDS}
+            for e in self.entities
+        }
+        wanted = set().union(*name_words.values()) if name_words else set()
+        seen_in: dict[str, set[str]] = {w: set() for w in wanted}
+        for entry in corpus:
+            text = str(entry.get("_node_content", "")) + " " + str(entry.get("breadcrumb", ""))
+            for w in set(words(text)) & wanted:
+                seen_in[w].add(str(entry.get("case", "")))
+        for entity in self.entities:
+            entity.keywords = tuple(
+                sorted(w for w in name_words[entity.name] if seen_in[w] <= {entity.name})
+            )
 
     @property
     def chunk_count(self) -> int:

@@ -3,6 +3,7 @@ the question and cites each one. It writes nothing a passage does not say."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import numpy as np
@@ -14,6 +15,13 @@ from se_assistant.lexical import content_terms, fold
 from se_assistant.models import Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
 
+# Sentences about the presentation itself ("The REVES presentation presents X as ..."): they
+# answer questions about cluster types, and crowd out the facts for every other question.
+_META = re.compile(r"\bREVES presentation\b|\bpresentation (?:gives|lists)\b", re.IGNORECASE)
+_TYPE_TERMS = frozenset(
+    {"type", "kind", "categori", "categor", "promot", "public", "author", "citizen", "bottom",
+     "initi", "joint", "group", "class", "classifi", "distinguish"}
+)
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
 _WHO_HINTS = (
     "by ",
@@ -35,6 +43,7 @@ class Candidate:
     rank: int
     unit: Unit
     semantic: float = 0.0
+    evidence: float = 0.0  # how well the unit answers, ignoring rank and case focus
     score: float = 0.0
 
 
@@ -48,19 +57,34 @@ class ExtractiveAnswerer:
     def answer(
         self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
     ) -> tuple[Answer, Evidence]:
-        candidates = self._candidates(passages)
+        ranked, candidates = self.rank(query, info, passages)
         if not candidates:
             evidence = Evidence(0.0, info.terms, True, False, "nothing was retrieved")
-            return refusal(question, query, passages, evidence), evidence
-        self._score(query, info, candidates)
+            return refusal(question, query, ranked, evidence), evidence
         chosen = self._choose(info, candidates)
-        best_semantic = max(c.semantic for c in chosen)
+        best_semantic = max(c.evidence for c in chosen)
         evidence = judge(
             info, best_semantic, self.retriever.vocabulary, [c.unit.text for c in chosen]
         )
         if not evidence.grounded:
-            return refusal(question, query, passages, evidence), evidence
+            return refusal(question, query, ranked, evidence), evidence
         return compose(question, query, chosen), evidence
+
+    def rank(
+        self, query: str, info: QuestionInfo, passages: list[Passage]
+    ) -> tuple[list[Passage], list[Candidate]]:
+        """Passages re-ranked by their best sentence for this question (the retrieval
+        order breaks ties), with the scored sentences."""
+        candidates = self._candidates(passages)
+        if not candidates:
+            return passages, []
+        self._score(query, info, candidates)
+        best: dict[str, float] = {}
+        for c in candidates:
+            best[c.passage.node_id] = max(best.get(c.passage.node_id, -9.0), c.score)
+        order = {p.node_id: i for i, p in enumerate(passages)}
+        ranked = sorted(passages, key=lambda p: (-best.get(p.node_id, -9.0), order[p.node_id]))
+        return ranked, candidates
 
     # ---- candidates and scores -----------------------------------------------------------
     @staticmethod
@@ -74,7 +98,9 @@ class ExtractiveAnswerer:
     def _score(self, query: str, info: QuestionInfo, candidates: list[Candidate]) -> None:
         texts = [_embedding_text(c) for c in candidates]
         vectors = self.retriever.embed(texts)
-        q = self.retriever.embed_query(query)
+        # "Which cluster organises a film festival?": every case is a cluster, so the sentence
+        # must match what is said of it ("organises a film festival"), not the word "cluster"
+        q = self.retriever.embed_query(info.aspect or query)
         semantic = vectors @ q
         terms = set(info.terms)
         for c, sem in zip(candidates, semantic, strict=True):
@@ -82,8 +108,11 @@ class ExtractiveAnswerer:
             unit_terms = set(
                 content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
             )
-            overlap = len(terms & unit_terms) / len(terms) if terms else 0.0
-            c.score = c.semantic + 0.25 * overlap + 0.03 / (1 + c.rank) + _adjust(info, c)
+            overlap = _weighted_overlap(terms, unit_terms, self.retriever.idf)
+            c.evidence = c.semantic + 0.35 * overlap + (0.15 if _typed(info, c) else 0.0)
+            if _spells_out(info, c):
+                c.evidence += 0.3
+            c.score = c.evidence + 0.03 / (1 + c.rank) + _adjust(info, c)
 
     def _choose(self, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
@@ -102,6 +131,11 @@ class ExtractiveAnswerer:
             limit = max(limit, min(len(leaders), 6))
         else:
             leaders = []
+        if info.kind in ("when", "how_many"):
+            typed = [c for c in ranked if _typed(info, c)]
+            if typed and typed[0].score >= best - 0.2:  # the sentence with the date or figure
+                ranked = typed + [c for c in ranked if c not in typed]
+                best = typed[0].score
         chosen: list[Candidate] = []
         vectors: list[np.ndarray] = []
         for c in ranked:
@@ -127,6 +161,30 @@ class ExtractiveAnswerer:
         siblings = [c for c in candidates if c.passage is top.passage and c.unit.bullet]
         extra = [c for c in siblings if c not in chosen][: max(0, 6 - len(chosen))]
         return chosen + extra
+
+
+def _spells_out(info: QuestionInfo, c: Candidate) -> bool:
+    return any(re.search(rf"\(\s*{re.escape(a)}\b", c.unit.text) for a in info.acronyms)
+
+
+def _typed(info: QuestionInfo, c: Candidate) -> bool:
+    """Whether the unit holds the kind of answer asked for: a date for when, a figure for
+    how many."""
+    if info.kind == "when":
+        return bool(_YEAR.search(c.unit.text))
+    if info.kind == "how_many":
+        return bool(_NUMBER.search(c.unit.text))
+    return False
+
+
+def _weighted_overlap(terms: set[str], unit_terms: set[str], idf: dict[str, float]) -> float:
+    """Share of the question's terms the unit has, rare terms weighing more ("festival"
+    tells more than "cluster" in a corpus about clusters)."""
+    if not terms:
+        return 0.0
+    top = max(idf.values(), default=1.0)
+    weights = {t: idf.get(t, top) for t in terms}
+    return sum(w for t, w in weights.items() if t in unit_terms) / sum(weights.values())
 
 
 def _in_places(c: Candidate, places: dict[str, list[str]]) -> bool:
@@ -165,15 +223,16 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj += 0.05
     elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
         adj += 0.05
-    elif (
-        info.kind == "when"
-        and _YEAR.search(c.unit.text)
-        or info.kind == "how_many"
-        and _NUMBER.search(c.unit.text)
-    ):
+    if _typed(info, c):
         adj += 0.15
-    if len(c.unit.text) < 12:
+    elif len(c.unit.text) < 12:
         adj -= 0.1
+    if info.asks_case and not info.entities:
+        adj += 0.1 if case else -0.1
+    if _META.search(c.unit.text) and not (set(info.terms) & _TYPE_TERMS):
+        adj -= 0.15
+    if _spells_out(info, c):
+        adj += 0.2  # "What does REVES stand for?": the unit that spells the acronym out
     return adj
 
 

@@ -35,6 +35,9 @@ class QuestionInfo:
     places: dict[str, list[str]] = field(default_factory=dict)  # field -> values named
     names: list[str] = field(default_factory=list)  # stems of capitalised words (proper names)
     heads: list[str] = field(default_factory=list)  # stems of "the X of"-style head nouns
+    acronyms: list[str] = field(default_factory=list)  # ALL-CAPS words, e.g. REVES
+    asks_case: bool = False  # "Which cluster ...?": the answer names one of the cases
+    aspect: str = ""  # for such questions, what is asked of the case ("organises a festival")
 
 
 def analyse(
@@ -76,12 +79,38 @@ def analyse(
         places=places,
         names=list(dict.fromkeys(names)),
         heads=list(dict.fromkeys(heads)),
+        acronyms=list(dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", text)))
+        if _SPELLED_OUT.search(text)
+        else [],
+        asks_case=bool(_ASKS_CASE.search(text)),
+        aspect=_aspect(text),
     )
 
 
-_HEAD = re.compile(
-    r"\b(?:the|its|their|his|her|an?|any)\s+(?:[\w-]+\s+)?([\w-]+)\s*(?=\b(?:of|for)\b|\?|$)"
+_ASKS_CASE = re.compile(
+    r"\b(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?(?:social economy\s+)?"
+    r"(?:clusters?|initiatives?|projects?|cases?|examples?|foundations?|networks?|ones?)\b|"
+    r"\bis\s+there\s+(?:a|an|any)\s+(?:social economy\s+)?(?:cluster|initiative|project|case)\b",
+    re.IGNORECASE,
 )
+_HEAD = re.compile(
+    r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)?([\w-]+)\s*(?=\b(?:of|for)\b|\?|$)"
+)
+
+
+_SPELLED_OUT = re.compile(
+    r"\bstands?\s+for\b|\bmean(?:s|ing)?\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b",
+    re.IGNORECASE,
+)
+
+
+def _aspect(text: str) -> str:
+    if not _ASKS_CASE.search(text):
+        return ""
+    rest = _ASKS_CASE.sub(" ", text)
+    rest = re.sub(r"^\W*(?:that|which|who|is|are|was|were)\b", " ", rest.strip(), flags=re.I)
+    rest = " ".join(rest.split()).strip(" ?.!")
+    return rest if len(rest.split()) >= 2 else ""
 
 
 def _kind(text: str) -> str:
@@ -93,7 +122,11 @@ def _kind(text: str) -> str:
         return "when"
     if re.match(r"^how (many|much)\b", t) or re.search(r"\b(number of|budget|cost|price)\b", t):
         return "how_many"
-    if re.match(r"^(where|in which (city|country|region)|which (city|country|region))\b", t):
+    if re.match(
+        r"^(where|(in|from) (which|what) (city|cities|country|countries|region|regions|place|places)|"
+        r"(which|what) (city|cities|country|countries|region|regions|places?))\b",
+        t,
+    ):
         return "where"
     if re.match(r"^(who|by whom|whom)\b", t) or re.search(r"\bwho\b", t):
         return "who"
