@@ -219,3 +219,14 @@ def test_single_file_ingest_keeps_the_rest_of_its_folder(tmp_path, corpus_copy, 
     assert report.added == [extra.name]
     again = ingest(settings, progress=False)
     assert again.chunks == first.chunks + report.embedded
+
+
+def test_the_corpus_moved_to_another_folder_is_the_same_corpus(tmp_path, corpus_copy):
+    settings = _settings(tmp_path, corpus_copy)
+    first = ingest(settings, progress=False)
+    moved = tmp_path / "elsewhere" / "corpus"
+    moved.parent.mkdir()
+    corpus_copy.rename(moved)
+    again = ingest(settings.with_overrides(corpus_dir=moved), progress=False)
+    assert again.embedded == 0 and again.chunks == first.chunks
+    assert len(again.unchanged) == 6

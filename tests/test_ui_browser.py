@@ -70,8 +70,7 @@ def page(browser, app, request):
     pg.goto(url)
     pg.wait_for_selector("#se-chat")
     yield pg
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    pg.screenshot(path=str(ARTIFACTS / f"{request.node.name}.png"), full_page=True)
+    snapshot(pg, request.node.name)
     context.close()
 
 
@@ -85,6 +84,15 @@ def ask(page, question: str) -> None:
         "n => document.querySelectorAll('.se-answer, .se-error').length > n", arg=before,
         timeout=ANSWER_TIMEOUT_MS,
     )
+
+
+def snapshot(page, name: str) -> None:
+    """Save a screenshot once no output is pending (the short pause lets fades finish, for
+    the picture only)."""
+    page.wait_for_function("() => !document.querySelector('.pending')")
+    page.wait_for_timeout(300)
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
 
 
 def last_answer(page) -> str:
@@ -128,6 +136,15 @@ def test_unanswerable_question_is_refused_with_related_passages(page):
     assert page.locator("#se-panel .se-card").count() >= 1
 
 
+def test_question_the_assistant_cannot_take_shows_a_one_line_error(page):
+    ask(page, '<img src=x onerror="window.__xss=1">')
+    error = page.locator(".se-error").last.inner_text()
+    assert "question is empty" in error and "\n" not in error.strip()
+    assert "Traceback" not in page.locator("#se-chat").inner_text()
+    assert '<img src=x onerror="window.__xss=1">' in page.locator("#se-chat").inner_text()
+    assert page.evaluate("() => window.__xss") is None
+
+
 def test_clicking_an_example_asks_it(page):
     page.locator("#se-chat").get_by_text("Who set up REALIS?").click()
     page.wait_for_selector(".se-answer", timeout=ANSWER_TIMEOUT_MS)
@@ -137,7 +154,6 @@ def test_clicking_an_example_asks_it(page):
 def test_reingested_payloads_render_as_inert_text(page, app):
     _url, corpus = app
     (corpus / "glasshouse.md").write_text(XSS_FILE, encoding="utf-8")
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.get_by_role("tab", name="Material").click()
     page.locator("#se-reingest").click()
     report = page.locator("#se-report textarea")
@@ -147,7 +163,7 @@ def test_reingested_payloads_render_as_inert_text(page, app):
     )
     assert "glasshouse.md" in report.input_value()
     assert "glasshouse.md" in page.locator("#se-material").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "payloads-material.png"), full_page=True)
+    snapshot(page, "payloads-material")
 
     page.get_by_role("tab", name="Chat").click()
     shown = ""
@@ -156,7 +172,7 @@ def test_reingested_payloads_render_as_inert_text(page, app):
     for question in questions:
         ask(page, question)
         shown += page.locator("#se-chat").inner_text() + page.locator("#se-panel").inner_text()
-    page.screenshot(path=str(ARTIFACTS / "payloads-chat.png"), full_page=True)
+    snapshot(page, "payloads-chat")
 
     assert page.evaluate("() => window.__xss") is None
     assert page.locator("#se-panel img, #se-panel script, #se-chat script").count() == 0

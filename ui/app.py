@@ -119,7 +119,18 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         history = [*history, {"role": "user", "content": render.question(question)}]
         yield history, gr.skip(), "", gr.skip()
         try:
-            result = _answer(conversations, question, conversation_id)
+            conversation_id, chat = conversations.get(conversation_id or "")
+            shown = ""
+            result = None
+            for item in chat.ask_stream(question):  # LLM text as it comes, then the checked answer
+                if isinstance(item, str):
+                    shown += item
+                    partial = {"role": "assistant", "content": render.answer_text(shown)}
+                    yield [*history, partial], gr.skip(), "", gr.skip()
+                else:
+                    result = {**item.to_dict(), "conversation_id": conversation_id}
+            if result is None:
+                raise SeAssistantError("no answer came back; ask again")
         except SeAssistantError as exc:
             message = str(exc)
         except Exception:  # a bug must not reach the page as a traceback

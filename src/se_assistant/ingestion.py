@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from llama_index.core.schema import Document
     from llama_index.core.storage.docstore import SimpleDocumentStore
 
+CORPUS_ROOT = "corpus"
 DOCSTORE_FILE = "docstore.json"
 JOURNAL_FILE = "ingest.journal"
 LOCK_FILE = "ingest.lock"
@@ -50,6 +51,11 @@ def ingest(
     """Ingest ``paths`` (files or folders; the bundled corpus when None) into the index."""
     started = time.perf_counter()
     roots = resolve_roots(list(paths) if paths else [settings.corpus_dir])
+    corpus = settings.corpus_dir.expanduser().resolve()
+    for root in roots:
+        if root.path == corpus and root.only is None:
+            # the configured corpus keeps its identity when the checkout moves or is copied
+            root.name = CORPUS_ROOT
     data_dir = _prepare_data_dir(settings.data_dir)
     from filelock import FileLock, Timeout
 
@@ -69,6 +75,12 @@ def ingest(
 
 
 def _prepare_data_dir(data_dir: Path) -> Path:
+    blocker = next((p for p in (data_dir, *data_dir.parents) if p.exists()), None)
+    if blocker is not None and not blocker.is_dir():
+        raise SeAssistantError(
+            f"data dir {data_dir} cannot be created: {blocker} is a file; choose another with "
+            "--data-dir or SE_ASSISTANT_DATA_DIR"
+        )
     try:
         data_dir.mkdir(parents=True, exist_ok=True)
         probe = data_dir / ".write-test"
@@ -324,3 +336,43 @@ def _write_journal(data_dir: Path, doc_ids: set[str]) -> None:
     tmp = data_dir / (JOURNAL_FILE + ".tmp")
     tmp.write_text(json.dumps(sorted(doc_ids)))
     os.replace(tmp, data_dir / JOURNAL_FILE)
+
+
+@dataclass
+class IndexContents:
+    """The chunk ids each part of the index names; after a completed ingest all three agree."""
+
+    chroma: list[str]
+    docstore: list[str]
+    keyword: list[str]
+
+    @property
+    def consistent(self) -> bool:
+        """Same chunks everywhere, none twice."""
+        return (
+            len(set(self.chroma)) == len(self.chroma)
+            and len(set(self.keyword)) == len(self.keyword)
+            and set(self.chroma) == set(self.docstore) == set(self.keyword)
+        )
+
+
+def index_contents(settings: Settings) -> IndexContents:
+    """Read the chunk ids from Chroma, the docstore (ids derived from its chunk counts) and the
+    committed keyword index, e.g. to check the index after a crash."""
+    from se_assistant import keyword_index
+    from se_assistant.store import open_collection
+
+    chroma: list[str] = []
+    collection = open_collection(settings, fresh=True)
+    offset = 0
+    while batch := collection.get(include=[], limit=5000, offset=offset)["ids"]:
+        chroma += batch
+        offset += len(batch)
+    docstore = [
+        chunk_id
+        for doc_id, doc in load_docstore(settings.data_dir).docs.items()
+        for chunk_id in chunk_ids(doc_id, int(doc.metadata.get("chunks", 0)))
+    ]
+    retriever, _state = keyword_index.load(settings.data_dir)
+    keyword = [entry["node_id"] for entry in retriever.corpus] if retriever is not None else []
+    return IndexContents(chroma=chroma, docstore=docstore, keyword=keyword)

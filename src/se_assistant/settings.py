@@ -6,7 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError, field_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from se_assistant.errors import SettingsError
@@ -79,6 +79,20 @@ class Settings(BaseSettings):
         if tokens is not None and value >= tokens:
             raise ValueError("must be smaller than chunk_tokens")
         return value
+
+    @model_validator(mode="before")
+    @classmethod
+    def _chroma_url(cls, data: Any) -> Any:
+        """``chroma_host`` may be a URL (http://host:port): split into host, port and ssl."""
+        host = data.get("chroma_host") if isinstance(data, dict) else None
+        if isinstance(host, str) and "://" in host:
+            from urllib.parse import urlsplit
+
+            url = urlsplit(host)
+            data = {**data, "chroma_host": url.hostname, "chroma_ssl": url.scheme == "https"}
+            if url.port:
+                data["chroma_port"] = url.port
+        return data
 
     @field_validator("ui_auth")
     @classmethod

@@ -18,10 +18,12 @@ class Root:
     only: str | None = None  # relative path when a single file was given
     files: list[str] = field(default_factory=list)  # relative paths, sorted
     skipped: list[tuple[str, str]] = field(default_factory=list)  # (relative path, reason)
+    name: str | None = None  # a stable name for the root, used instead of its path
 
     @property
     def key(self) -> str:
-        return str(self.path)
+        """What identifies the root across runs: its name, else its absolute path."""
+        return self.name or str(self.path)
 
 
 def resolve_roots(paths: list[Path]) -> list[Root]:
@@ -30,6 +32,10 @@ def resolve_roots(paths: list[Path]) -> list[Root]:
     for raw in paths:
         path = Path(raw).expanduser()
         if not path.exists():
+            if path.is_symlink():
+                raise SeAssistantError(
+                    f"{raw} is a broken symlink or a symlink loop; fix the link or give its target"
+                )
             raise SeAssistantError(f"path not found: {raw}; give an existing file or folder to ingest")
         resolved = path.resolve()
         if resolved.is_dir():
@@ -58,22 +64,43 @@ def _walk(root: Root) -> None:
             dirnames[:] = []
             continue
         seen_dirs.add(ident)
-        dirnames[:] = sorted(d for d in dirnames if not d.startswith((".", "_")))
+        kept = []
+        for name in sorted(d for d in dirnames if not d.startswith((".", "_"))):
+            sub = current / name
+            target = _resolve(sub) if sub.is_symlink() else sub
+            if target is None or not _inside(target, root.path):
+                rel = sub.relative_to(root.path).as_posix()
+                root.skipped.append((rel, _LOOP if target is None else _OUTSIDE))
+            else:
+                kept.append(name)
+        dirnames[:] = kept
         for name in sorted(filenames):
             if name.startswith((".", "~")):
                 continue
             full = current / name
             rel = full.relative_to(root.path).as_posix()
             if full.is_symlink():
-                target = full.resolve()
-                if not _inside(target, root.path):
-                    root.skipped.append((rel, "link points outside the ingested folder; skipped"))
+                target = _resolve(full)
+                if target is None or not _inside(target, root.path):
+                    root.skipped.append((rel, _LOOP if target is None else _OUTSIDE))
                     continue
                 if not target.exists():
                     root.skipped.append((rel, "broken symlink; skipped (fix or remove the link)"))
                     continue
             files.append(rel)
     root.files = files
+
+
+_LOOP = "symlink loop; skipped (remove the link)"
+_OUTSIDE = "link points outside the ingested folder; skipped (ingest its target on its own)"
+
+
+def _resolve(path: Path) -> Path | None:
+    """Where a link leads; None for a symlink loop."""
+    try:
+        return path.resolve()
+    except (RuntimeError, OSError):
+        return None
 
 
 def _inside(path: Path, folder: Path) -> bool:
