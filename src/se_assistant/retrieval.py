@@ -62,6 +62,8 @@ class HybridRetriever:
         self._bm25: Any = None
         self._collection: Any = None
         self._nodes: dict[int, BaseNode] = {}
+        self._masks: dict[str, np.ndarray] = {}
+        self._store: Any = None
         self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
         self.entities: list[Entity] = []
         self.vocabulary: frozenset[str] = frozenset()
@@ -89,7 +91,7 @@ class HybridRetriever:
             if generation == self._generation:
                 return
             from se_assistant import keyword_index
-            from se_assistant.embedding import load_embed_model
+            from se_assistant.embedding import load_sentence_model
             from se_assistant.store import open_collection
 
             try:
@@ -99,11 +101,11 @@ class HybridRetriever:
                 bm25, _state = keyword_index.load(self.settings.data_dir, generation)
             # fresh: see the writes another process's ingest made (store.py explains)
             self._collection = open_collection(self.settings, fresh=True)
-            self._embed_model = load_embed_model(
-                self.settings.embed_model, self.settings.embed_batch_size
-            )
+            self._encoder = load_sentence_model(self.settings.embed_model)
             self._bm25 = bm25
             self._nodes = {}
+            self._masks = {}
+            self._store = None
             self._learn_corpus()
             self._generation = generation
 
@@ -179,7 +181,7 @@ class HybridRetriever:
         """Normalised embeddings, cached by text (sentences of the corpus recur across questions)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._embeddings]
         if missing:
-            vectors = self._embed_model._model.encode(
+            vectors = self._encoder.encode(
                 missing,
                 batch_size=64,
                 normalize_embeddings=True,
@@ -240,7 +242,9 @@ class HybridRetriever:
                 ]
             )
         embedding = self.embed_query(query).tolist()
-        result = vector_store(self._collection).query(
+        if self._store is None:
+            self._store = vector_store(self._collection)
+        result = self._store.query(
             VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
         )
         passages = []
@@ -271,8 +275,13 @@ class HybridRetriever:
         built (an ingest running, or killed, in another process) is never cited."""
         from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
+        from se_assistant.ingestion import JOURNAL_FILE
         from se_assistant.store import existing_chunks
 
+        settled = not (self.settings.data_dir / JOURNAL_FILE).exists()
+        if settled and not self.settings.uses_chroma_server:
+            # no ingest running or crashed here: Chroma holds exactly what BM25 was built from
+            return [_passage(n, keyword=s) for n, s in zip(nodes, scores, strict=True)]
         live = existing_chunks(self._collection, [n.node_id for n in nodes])
         passages = []
         for node, score in zip(nodes, scores, strict=True):
@@ -282,11 +291,18 @@ class HybridRetriever:
         return passages
 
     def _mask(self, flt: dict[str, list[str]]) -> np.ndarray:
-        corpus = self._bm25.corpus
-        return np.array(
-            [all(str(entry.get(k, "")) in vals for k, vals in flt.items()) for entry in corpus],
-            dtype=float,
-        )
+        key = repr(sorted((k, sorted(v)) for k, v in flt.items()))
+        mask = self._masks.get(key)
+        if mask is None:
+            corpus = self._bm25.corpus
+            mask = np.array(
+                [all(str(entry.get(k, "")) in vals for k, vals in flt.items()) for entry in corpus],
+                dtype=float,
+            )
+            if len(self._masks) > 256:
+                self._masks.clear()
+            self._masks[key] = mask
+        return mask
 
     def _node(self, index: int) -> BaseNode:
         node = self._nodes.get(index)

@@ -9,6 +9,7 @@ store below drops hits whose chunk was deleted meanwhile.
 
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -80,6 +81,11 @@ def open_collection(settings: Settings, create: bool = True, fresh: bool = False
 def vector_store(collection: Any) -> ChromaVectorStore:
     """llama-index's store over ``collection``; query results skip chunks deleted since the
     vector index was loaded (another process's ingest)."""
+    return _live_store_class()(chroma_collection=collection)
+
+
+@lru_cache(maxsize=1)
+def _live_store_class() -> type:
     from llama_index.vector_stores.chroma import ChromaVectorStore
 
     class _LiveChromaVectorStore(ChromaVectorStore):
@@ -105,7 +111,7 @@ def vector_store(collection: Any) -> ChromaVectorStore:
                 result.ids.append(node_id)
             return result
 
-    return _LiveChromaVectorStore(chroma_collection=collection)
+    return _LiveChromaVectorStore
 
 
 def upsert_nodes(collection: Any, nodes: list[Any]) -> None:
