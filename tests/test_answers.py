@@ -211,3 +211,13 @@ def test_asking_a_custom_empty_data_dir_says_what_to_run(tmp_path):
 
     with pytest.raises(IndexNotReadyError, match="se-assistant ingest --data-dir"):
         Assistant(data_dir=tmp_path / "empty").ask("how was Pfefferwerk funded?")
+
+
+def test_how_many_is_answered_by_a_listed_count_or_refused_without_one(assistant):
+    listed = assistant.ask("How many programmes does Coopcity have?")
+    assert listed.grounded and "SEEDS" in listed.text and "INNOVATE" in listed.text
+    figure = assistant.ask("How many structures are part of Impuls Cooperatiu de Sants?")
+    assert figure.grounded and "20" in figure.text
+    for question in ("How many employees does Pfefferwerk have?",
+                     "Does Coopcity have a budget for start-ups?"):
+        assert not assistant.ask(question).grounded

@@ -8,7 +8,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.question import QuestionInfo
-from se_assistant.lexical import QUESTION_WORDS, stem, words
+from se_assistant.lexical import QUESTION_WORDS, fold, stem, words
 
 # Calibrated on evals/questions.yaml. The score is the best chosen sentence's evidence
 # (cosine to the question + weighted term overlap + answer-type bonus): below MIN it is
@@ -54,7 +54,9 @@ def judge(
     if info.kind == "when":
         type_found = any(_YEAR.search(t) for t in chosen_texts)
     elif info.kind == "how_many":
-        type_found = any(_NUMBER.search(t) for t in chosen_texts)
+        type_found = any(_NUMBER.search(t) for t in chosen_texts) or _lists_counted(
+            info.text, chosen_texts
+        )
     evidence = Evidence(best_semantic, unknown, type_found)
     if not info.terms and not info.entities:
         evidence.reason = "the question has no words the material could answer"
@@ -79,3 +81,19 @@ def _as_written(question: str, stems: list[str]) -> str:
             if w not in QUESTION_WORDS and stem(w) in stems:
                 found.setdefault(stem(w), raw)
     return ", ".join(f"“{found.get(s, s)}”" for s in stems)
+
+
+_COUNTED = re.compile(r"\bhow\s+many\s+([\w-]+)", re.IGNORECASE)
+
+
+def _lists_counted(question: str, texts: list[str]) -> bool:
+    """"How many programmes …?" with no figure in the material, but a sentence that lists the
+    programmes: the list answers it (the reader counts), where a missing budget does not."""
+    match = _COUNTED.search(question)
+    if not match:
+        return False
+    counted = stem(fold(match.group(1)))
+    return any(
+        counted in {stem(w) for w in words(t)} and (t.count(",") >= 2 or " and " in t)
+        for t in texts
+    )
