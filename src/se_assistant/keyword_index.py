@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -96,10 +97,19 @@ def committed_generation(data_dir: Path) -> int | None:
         return None
 
 
-def load(data_dir: Path, generation: int | None = None) -> tuple[BM25Retriever | None, dict]:
+@dataclass
+class KeywordIndex:
+    """A loaded BM25 index: bm25s's model and the chunk records it was built from (as
+    llama-index's BM25Retriever persisted them)."""
+
+    bm25: Any
+    corpus: list[dict]
+
+
+def load(data_dir: Path, generation: int | None = None) -> tuple[KeywordIndex | None, dict]:
     """The persisted index of ``generation`` (the committed one when None) and its state
     ({generation, chunks}); (None, {}) when absent."""
-    from llama_index.retrievers.bm25 import BM25Retriever
+    import bm25s  # loaded without llama-index's wrapper: questions only need the scores
 
     generation = committed_generation(data_dir) if generation is None else generation
     folder = generation_dir(data_dir, generation) if generation is not None else None
@@ -111,7 +121,5 @@ def load(data_dir: Path, generation: int | None = None) -> tuple[BM25Retriever |
     state = json.loads(state_path.read_text())
     if not state.get("chunks"):
         return None, state
-    retriever = BM25Retriever.from_persist_dir(str(folder), show_progress=False)
-    retriever.stemmer = FoldingStemmer()
-    retriever.token_pattern = TOKEN_PATTERN
-    return retriever, state
+    model = bm25s.BM25.load(str(folder), load_corpus=True, show_progress=False)
+    return KeywordIndex(bm25=model, corpus=list(model.corpus)), state

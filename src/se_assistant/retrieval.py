@@ -7,7 +7,7 @@ import json
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
@@ -15,9 +15,7 @@ from se_assistant.errors import IndexNotReadyError, QuestionError
 from se_assistant.lexical import fold, stem, words
 from se_assistant.settings import Settings
 
-if TYPE_CHECKING:
-    from llama_index.core.schema import BaseNode
-
+_RECORD_KEYS = frozenset({"document_id", "doc_id", "ref_doc_id", "node_id"})
 FILTER_KEYS = ("case", "city", "country", "region", "cluster_type", "source", "kind", "title")
 RRF_K = 60.0
 
@@ -61,9 +59,8 @@ class HybridRetriever:
         self._generation: int | None = None
         self._bm25: Any = None
         self._collection: Any = None
-        self._nodes: dict[int, BaseNode] = {}
+        self._nodes: dict[int, Passage] = {}
         self._masks: dict[str, np.ndarray] = {}
-        self._store: Any = None
         self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
         self.entities: list[Entity] = []
         self.vocabulary: frozenset[str] = frozenset()
@@ -105,7 +102,6 @@ class HybridRetriever:
             self._bm25 = bm25
             self._nodes = {}
             self._masks = {}
-            self._store = None
             self._learn_corpus()
             self._generation = generation
 
@@ -222,35 +218,23 @@ class HybridRetriever:
         return fuse([dense, keyword])[:k]
 
     def _dense(self, query: str, flt: dict[str, list[str]], k: int) -> list[Passage]:
-        from llama_index.core.vector_stores.types import (
-            FilterOperator,
-            MetadataFilter,
-            MetadataFilters,
-            VectorStoreQuery,
-        )
-
-        from se_assistant.store import vector_store
-
-        filters = None
-        if flt:
-            filters = MetadataFilters(
-                filters=[
-                    MetadataFilter(key=key, value=vals[0], operator=FilterOperator.EQ)
-                    if len(vals) == 1
-                    else MetadataFilter(key=key, value=vals, operator=FilterOperator.IN)
-                    for key, vals in flt.items()
-                ]
-            )
-        embedding = self.embed_query(query).tolist()
-        if self._store is None:
-            self._store = vector_store(self._collection)
-        result = self._store.query(
-            VectorStoreQuery(query_embedding=embedding, similarity_top_k=k, filters=filters)
+        # Chroma is queried directly: the records llama-index's ChromaVectorStore wrote carry
+        # everything a Passage needs, and skipping its node objects keeps start-up light.
+        clauses = [{key: {"$in": vals}} for key, vals in flt.items()]
+        where = None if not clauses else clauses[0] if len(clauses) == 1 else {"$and": clauses}
+        got = self._collection.query(
+            query_embeddings=[self.embed_query(query).tolist()],
+            n_results=k,
+            where=where,
+            include=["documents", "metadatas", "distances"],
         )
         passages = []
-        for node, similarity in zip(result.nodes or [], result.similarities or [], strict=False):
-            cosine = 1.0 + float(np.log(max(similarity, 1e-9)))  # Chroma gives exp(-distance)
-            passages.append(_passage(node, dense=cosine))
+        rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0], got["distances"][0],
+                   strict=True)
+        for node_id, text, meta, distance in rows:
+            if not text or not meta:  # deleted since this process loaded the vector index
+                continue
+            passages.append(_record(node_id, meta, text, dense=1.0 - float(distance)))
         return passages
 
     def _keyword(self, query: str, flt: dict[str, list[str]], k: int) -> list[Passage]:
@@ -268,26 +252,24 @@ class HybridRetriever:
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
-        return self._live([self._node(i) for i in top], [float(scores[i]) for i in top])
+        return self._live([self._chunk(i) for i in top], [float(scores[i]) for i in top])
 
-    def _live(self, nodes: list[BaseNode], scores: list[float]) -> list[Passage]:
+    def _live(self, hits: list[Passage], scores: list[float]) -> list[Passage]:
         """Keyword hits as Chroma holds them now: a chunk deleted since the keyword index was
         built (an ingest running, or killed, in another process) is never cited."""
-        from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
         from se_assistant.ingestion import JOURNAL_FILE
         from se_assistant.store import existing_chunks
 
         settled = not (self.settings.data_dir / JOURNAL_FILE).exists()
         if settled and not self.settings.uses_chroma_server:
             # no ingest running or crashed here: Chroma holds exactly what BM25 was built from
-            return [_passage(n, keyword=s) for n, s in zip(nodes, scores, strict=True)]
-        live = existing_chunks(self._collection, [n.node_id for n in nodes])
+            return [_scored(p, keyword=s) for p, s in zip(hits, scores, strict=True)]
+        live = existing_chunks(self._collection, [p.node_id for p in hits])
         passages = []
-        for node, score in zip(nodes, scores, strict=True):
-            if node.node_id in live:
-                text, meta = live[node.node_id]
-                passages.append(_passage(metadata_dict_to_node(meta, text=text), keyword=score))
+        for hit, score in zip(hits, scores, strict=True):
+            if hit.node_id in live:
+                text, meta = live[hit.node_id]
+                passages.append(_record(hit.node_id, meta, text, keyword=score))
         return passages
 
     def _mask(self, flt: dict[str, list[str]]) -> np.ndarray:
@@ -304,27 +286,35 @@ class HybridRetriever:
             self._masks[key] = mask
         return mask
 
-    def _node(self, index: int) -> BaseNode:
-        node = self._nodes.get(index)
-        if node is None:
-            from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
-            node = metadata_dict_to_node(self._bm25.corpus[index])
-            self._nodes[index] = node
-        return node
+    def _chunk(self, index: int) -> Passage:
+        chunk = self._nodes.get(index)
+        if chunk is None:
+            entry = self._bm25.corpus[index]
+            chunk = _record(str(entry["node_id"]), entry)
+            self._nodes[index] = chunk
+        return chunk
 
     def all_chunks(self) -> list[Passage]:
         """Every chunk in the keyword index (the same set as Chroma after an ingest)."""
         self.ensure_loaded()
-        return [_passage(self._node(i)) for i in range(self.chunk_count)]
+        return [_scored(self._chunk(i)) for i in range(self.chunk_count)]
 
 
-def _passage(node: BaseNode, dense: float | None = None, keyword: float | None = None) -> Passage:
-    meta = dict(node.metadata)
-    meta.setdefault("document_id", node.ref_doc_id or "")
-    return Passage(
-        node_id=node.node_id, text=node.get_content(), metadata=meta, dense=dense, keyword=keyword
-    )
+def _record(node_id: str, meta: dict[str, Any], text: str | None = None, **scores: Any) -> Passage:
+    """A Passage from a stored record: Chroma's metadata (or a BM25 corpus entry), which holds
+    the node as llama-index serialised it under ``_node_content``."""
+    content = json.loads(meta.get("_node_content") or "{}")
+    metadata = dict(content.get("metadata") or {
+        k: v for k, v in meta.items() if not k.startswith("_") and k not in _RECORD_KEYS
+    })
+    metadata.setdefault("document_id", meta.get("document_id") or meta.get("ref_doc_id") or "")
+    body = text if text is not None else str(content.get("text", ""))
+    return Passage(node_id=node_id, text=body, metadata=metadata, **scores)
+
+
+def _scored(p: Passage, **scores: Any) -> Passage:
+    """A fresh copy of a cached passage (fusion adds to scores in place)."""
+    return Passage(p.node_id, p.text, p.metadata, **scores)
 
 
 def fuse(rankings: list[list[Passage]], weights: list[float] | None = None) -> list[Passage]:

@@ -9,15 +9,11 @@ store below drops hits whose chunk was deleted meanwhile.
 
 from __future__ import annotations
 
-from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from se_assistant.errors import IndexNotReadyError, SeAssistantError
 from se_assistant.settings import Settings
-
-if TYPE_CHECKING:
-    from llama_index.vector_stores.chroma import ChromaVectorStore
 
 
 def chroma_path(settings: Settings) -> Path:
@@ -76,42 +72,6 @@ def open_collection(settings: Settings, create: bool = True, fresh: bool = False
             f"cannot open the Chroma collection '{settings.collection}' in {_where(settings)} "
             f"({_first_line(exc)})"
         ) from None
-
-
-def vector_store(collection: Any) -> ChromaVectorStore:
-    """llama-index's store over ``collection``; query results skip chunks deleted since the
-    vector index was loaded (another process's ingest)."""
-    return _live_store_class()(chroma_collection=collection)
-
-
-@lru_cache(maxsize=1)
-def _live_store_class() -> type:
-    from llama_index.vector_stores.chroma import ChromaVectorStore
-
-    class _LiveChromaVectorStore(ChromaVectorStore):
-        def _query(self, query_embeddings, n_results, where, **kwargs):  # type: ignore[override]
-            import math
-
-            from llama_index.core.vector_stores.types import VectorStoreQueryResult
-            from llama_index.core.vector_stores.utils import metadata_dict_to_node
-
-            if where:
-                kwargs["where"] = where
-            got = self._collection.query(
-                query_embeddings=query_embeddings, n_results=n_results, **kwargs
-            )
-            result = VectorStoreQueryResult(nodes=[], similarities=[], ids=[])
-            rows = zip(got["ids"][0], got["documents"][0], got["metadatas"][0],
-                       got["distances"][0], strict=True)
-            for node_id, text, meta, distance in rows:
-                if not text or not meta:  # deleted since this process loaded the vector index
-                    continue
-                result.nodes.append(metadata_dict_to_node(meta, text=text))
-                result.similarities.append(math.exp(-distance))
-                result.ids.append(node_id)
-            return result
-
-    return _LiveChromaVectorStore
 
 
 def upsert_nodes(collection: Any, nodes: list[Any]) -> None:
