@@ -37,7 +37,7 @@ _WHO_HINTS = (
 )
 
 
-@dataclass
+@dataclass(eq=False)  # identity: candidates are compared with `in` on hot paths
 class Candidate:
     passage: Passage
     rank: int
@@ -45,6 +45,7 @@ class Candidate:
     semantic: float = 0.0
     evidence: float = 0.0  # how well the unit answers, ignoring rank and case focus
     score: float = 0.0
+    vector: np.ndarray | None = None
 
 
 class ExtractiveAnswerer:
@@ -103,15 +104,18 @@ class ExtractiveAnswerer:
         q = self.retriever.embed_query(info.aspect or query)
         semantic = vectors @ q
         terms = set(info.terms)
-        for c, sem in zip(candidates, semantic, strict=True):
+        for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
+            c.vector = vec
             c.semantic = float(sem)
             unit_terms = set(
                 content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
             )
             overlap = _weighted_overlap(terms, unit_terms, self.retriever.idf)
-            c.evidence = c.semantic + 0.35 * overlap + (0.15 if _typed(info, c) else 0.0)
+            # a date or figure for when / how many; "What does REVES stand for?": the unit that
+            # spells the acronym out
+            c.evidence = c.semantic + 0.35 * overlap + (0.3 if _typed(info, c) else 0.0)
             if _spells_out(info, c):
-                c.evidence += 0.3
+                c.evidence += 0.5
             c.score = c.evidence + 0.03 / (1 + c.rank) + _adjust(info, c)
 
     def _choose(self, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
@@ -137,19 +141,16 @@ class ExtractiveAnswerer:
                 ranked = typed + [c for c in ranked if c not in typed]
                 best = typed[0].score
         chosen: list[Candidate] = []
-        vectors: list[np.ndarray] = []
         for c in ranked:
             if len(chosen) >= limit:
                 break
             if c.score < best - margin and not (c in leaders and info.places):
                 continue
-            vec = self.retriever.embed([_embedding_text(c)])[0]
-            if any(float(vec @ v) > 0.86 for v in vectors):
+            if any(float(c.vector @ o.vector) > 0.86 for o in chosen):
                 continue  # the same fact said twice (slide and case description)
             if any(fold(c.unit.text) in fold(o.unit.text) for o in chosen):
                 continue
             chosen.append(c)
-            vectors.append(vec)
         if info.is_list and chosen and chosen[0].unit.bullet:
             chosen = self._whole_list(chosen, candidates)
         first_seen = {c.passage.node_id: i for i, c in reversed(list(enumerate(chosen)))}
@@ -223,16 +224,12 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj += 0.05
     elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
         adj += 0.05
-    if _typed(info, c):
-        adj += 0.15
-    elif len(c.unit.text) < 12:
+    if len(c.unit.text) < 12 and not _typed(info, c):
         adj -= 0.1
     if info.asks_case and not info.entities:
         adj += 0.1 if case else -0.1
     if _META.search(c.unit.text) and not (set(info.terms) & _TYPE_TERMS):
         adj -= 0.15
-    if _spells_out(info, c):
-        adj += 0.2  # "What does REVES stand for?": the unit that spells the acronym out
     return adj
 
 

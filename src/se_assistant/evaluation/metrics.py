@@ -7,10 +7,11 @@ from __future__ import annotations
 
 import re
 import statistics
-import unicodedata
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
+
+from se_assistant import lexical
 
 # The eval folds text on its own rather than with se_assistant.lexical, so that a bug in the
 # system's folding cannot hide itself from the measurement.
@@ -27,9 +28,7 @@ _BOUNDARY = re.compile(
 def fold(text: str) -> str:
     """Lower-case, accents stripped, punctuation as single spaces: 'Coòpolis, SAW-B' ->
     'coopolis saw b'."""
-    decomposed = unicodedata.normalize("NFKD", text.casefold())
-    plain = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    return _NON_WORD.sub(" ", plain).strip()
+    return _NON_WORD.sub(" ", lexical.fold(text)).strip()
 
 
 def contains_phrase(text: str, phrase: str) -> bool:
