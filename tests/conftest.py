@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -13,14 +14,19 @@ os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
+# The ONNX export of the model, shared by the tests (content-keyed, so reuse is safe) and kept
+# out of the developer's own cache; set before session fixtures and subprocesses start.
+MODEL_CACHE = Path(tempfile.gettempdir()) / "se-assistant-test-models"
+os.environ["SE_ASSISTANT_MODEL_CACHE_DIR"] = str(MODEL_CACHE)
 
 
 @pytest.fixture(autouse=True)
 def _no_user_environment(monkeypatch, tmp_path_factory):
     """Tests never read the developer's SE_ASSISTANT_* settings or default data dir."""
     for key in list(os.environ):
-        if key.startswith("SE_ASSISTANT_"):
+        if key.startswith("SE_ASSISTANT_") and key != "SE_ASSISTANT_MODEL_CACHE_DIR":
             monkeypatch.delenv(key)
+    monkeypatch.setenv("SE_ASSISTANT_MODEL_CACHE_DIR", str(MODEL_CACHE))
     monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path_factory.getbasetemp() / "xdg-data"))
 
 

@@ -50,7 +50,8 @@ def _assert_one_line(stderr: str) -> str:
 # ---- settings ------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     ("name", "value"),
-    [("chroma_port", "abc"), ("top_k", "0"), ("llm_provider", "foo"), ("chroma_port", "70000")],
+    [("chroma_port", "abc"), ("top_k", "0"), ("llm_provider", "foo"), ("chroma_port", "70000"),
+     ("embed_backend", "tensorflow"), ("index_precision", "int4")],
 )
 def test_bad_setting_is_one_line_naming_it_via_api_cli_and_environment(data_dir, name, value):
     before = _snapshot(data_dir)
@@ -188,8 +189,8 @@ from se_assistant.ingestion import ingest
 from se_assistant.settings import Settings
 
 original = store.upsert_nodes
-def upsert(collection, nodes):
-    original(collection, nodes)
+def upsert(collection, nodes, embeddings):
+    original(collection, nodes, embeddings)
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print("WRITTEN", len(nodes), "PEAK_MB", round(peak_mb), flush=True)
     time.sleep(600)

@@ -28,8 +28,8 @@ from se_assistant.settings import Settings
 
 data_dir, notes, go = sys.argv[1:4]
 original, calls = store.upsert_nodes, [0]
-def upsert(collection, nodes):
-    original(collection, nodes)
+def upsert(collection, nodes, embeddings):
+    original(collection, nodes, embeddings)
     calls[0] += 1
     if calls[0] == 1:
         print("WRITING", flush=True)

@@ -88,7 +88,7 @@ class HybridRetriever:
             if generation == self._generation:
                 return
             from se_assistant import keyword_index
-            from se_assistant.embedding import load_sentence_model
+            from se_assistant.embedding import load_encoder
             from se_assistant.store import open_collection
 
             try:
@@ -98,7 +98,7 @@ class HybridRetriever:
                 bm25, _state = keyword_index.load(self.settings.data_dir, generation)
             # fresh: see the writes another process's ingest made (store.py explains)
             self._collection = open_collection(self.settings, fresh=True)
-            self._encoder = load_sentence_model(self.settings.embed_model)
+            self._encoder = load_encoder(self.settings)
             self._bm25 = bm25
             self._nodes = {}
             self._masks = {}
@@ -177,13 +177,7 @@ class HybridRetriever:
         """Normalised embeddings, cached by text (sentences of the corpus recur across questions)."""
         missing = [t for t in dict.fromkeys(texts) if t not in self._embeddings]
         if missing:
-            vectors = self._encoder.encode(
-                missing,
-                batch_size=64,
-                normalize_embeddings=True,
-                convert_to_numpy=True,
-                show_progress_bar=False,
-            )
+            vectors = self._encoder.embed(missing)
             with self._lock:
                 for text, vec in zip(missing, vectors, strict=True):
                     self._embeddings[text] = vec

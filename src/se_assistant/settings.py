@@ -21,6 +21,12 @@ def _default_data_dir() -> Path:
     return Path(user_data_dir("se-assistant", appauthor=False))
 
 
+def _default_model_cache_dir() -> Path:
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("se-assistant", appauthor=False)) / "models"
+
+
 def bundled_corpus_dir() -> Path:
     """The corpus shipped with the project (repository checkout or installed wheel)."""
     here = Path(__file__).resolve().parent
@@ -49,6 +55,12 @@ class Settings(BaseSettings):
     # embedding and splitting
     embed_model: str = DEFAULT_EMBED_MODEL
     embed_batch_size: int = Field(default=64, ge=1, le=4096)
+    # onnx: ONNX Runtime on an export of the model (cached); torch: sentence-transformers
+    embed_backend: Literal["onnx", "torch"] = "onnx"
+    # chunks at ingest: int8 is the same model quantized (vectors within cosine ~0.98);
+    # questions and answer sentences are always embedded in float32
+    index_precision: Literal["int8", "float32"] = "int8"
+    model_cache_dir: Path = Field(default_factory=_default_model_cache_dir)
     chunk_tokens: int = Field(default=256, ge=32, le=4096)
     chunk_overlap: int = Field(default=24, ge=0, le=1024)
     max_file_mb: float = Field(default=100.0, gt=0)
@@ -79,6 +91,16 @@ class Settings(BaseSettings):
         if tokens is not None and value >= tokens:
             raise ValueError("must be smaller than chunk_tokens")
         return value
+
+    @model_validator(mode="after")
+    def _int8_needs_onnx(self) -> Settings:
+        if self.embed_backend == "torch" and self.index_precision == "int8":
+            raise ValueError(
+                "setting 'index_precision' (got 'int8'): int8 needs embed_backend onnx; "
+                "with --embed-backend torch also set --index-precision float32 or "
+                f"{ENV_PREFIX}INDEX_PRECISION=float32"
+            )
+        return self
 
     @model_validator(mode="before")
     @classmethod
@@ -135,7 +157,9 @@ class Settings(BaseSettings):
 def describe_validation_error(exc: ValidationError) -> str:
     """First problem of a pydantic error as one line naming the setting and its variable."""
     err = exc.errors()[0]
-    name = str(err["loc"][0]) if err.get("loc") else "settings"
+    if not err.get("loc"):  # a check across settings writes its whole message itself
+        return str(err.get("msg", "invalid settings")).removeprefix("Value error, ")
+    name = str(err["loc"][0])
     if err.get("type") == "extra_forbidden":
         return f"unknown setting '{name}': see `se-assistant --help` for the settings that exist"
     given = err.get("input")

@@ -74,9 +74,10 @@ def open_collection(settings: Settings, create: bool = True, fresh: bool = False
         ) from None
 
 
-def upsert_nodes(collection: Any, nodes: list[Any]) -> None:
-    """Write embedded nodes under their ids in one upsert per batch, so a chunk is replaced
-    in place and never missing in between (ChromaVectorStore.add ignores existing ids)."""
+def upsert_nodes(collection: Any, nodes: list[Any], embeddings: Any) -> None:
+    """Write nodes and their embeddings (one row each) under their ids in one upsert per
+    batch, so a chunk is replaced in place and never missing in between
+    (ChromaVectorStore.add ignores existing ids). The records are ChromaVectorStore's."""
     from llama_index.core.schema import MetadataMode
     from llama_index.core.vector_stores.utils import node_to_metadata_dict
 
@@ -88,7 +89,7 @@ def upsert_nodes(collection: Any, nodes: list[Any]) -> None:
         metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
     collection.upsert(
         ids=[n.node_id for n in nodes],
-        embeddings=[n.get_embedding() for n in nodes],
+        embeddings=embeddings,
         metadatas=metadatas,
         documents=[n.get_content(metadata_mode=MetadataMode.NONE) for n in nodes],
     )
