@@ -219,7 +219,9 @@ class Assistant:
         if self._answerer is None:
             from se_assistant.answering.extractive import ExtractiveAnswerer
 
-            self._answerer = ExtractiveAnswerer(self.retriever, self.settings.max_answer_sentences)
+            self._answerer = ExtractiveAnswerer(
+                self.retriever, self.settings.max_answer_sentences, self.settings.rerank_sentences
+            )
         return self._answerer
 
     def _entity_names(self) -> dict[str, str]:

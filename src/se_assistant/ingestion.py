@@ -131,6 +131,7 @@ def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> Ing
         docstore.set_document_hashes({d.id_: _indexed_hash(d, settings) for d in plan.to_embed})
         _persist_docstore(docstore, data_dir)
         report.embedded = sum(chunk_counts.values())
+        plan.to_embed.clear()  # their texts (~0.5 GB at 100,000 sections) are in Chroma now
         report.chunks = _rebuild_keyword_index(collection, data_dir)
         (data_dir / JOURNAL_FILE).unlink(missing_ok=True)
     elif collection.count() != _chunk_count(data_dir):
@@ -326,17 +327,17 @@ def _rebuild_keyword_index(collection: Any, data_dir: Path) -> int:
     rename that makes readers switch (see keyword_index.save)."""
     from se_assistant import keyword_index
 
-    nodes = keyword_index.chunks_from_chroma(collection)
+    model, entries = keyword_index.build_from_chroma(collection)
     meta_path = data_dir / META_FILE
     meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
     generation = int(meta.get("generation", 0)) + 1
-    keyword_index.save(keyword_index.build(nodes), data_dir, generation)
-    meta.update(generation=generation, chunks=len(nodes), ingested_at=time.time())
+    keyword_index.save(model, entries, data_dir, generation)
+    meta.update(generation=generation, chunks=len(entries), ingested_at=time.time())
     tmp = meta_path.with_suffix(".tmp")
     tmp.write_text(json.dumps(meta))
     os.replace(tmp, meta_path)
     keyword_index.prune(data_dir, generation)
-    return len(nodes)
+    return len(entries)
 
 
 def _chunk_count(data_dir: Path) -> int:

@@ -1,5 +1,5 @@
-"""The BM25 index (bm25s through llama-index's BM25Retriever), always rebuilt from what Chroma
-holds so that both name the same chunks. Accent-folding stemmer on both sides."""
+"""The BM25 index (bm25s), always rebuilt from what Chroma holds so that both name the same
+chunks. Accent-folding stemmer on both sides."""
 
 from __future__ import annotations
 
@@ -8,13 +8,9 @@ import os
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from se_assistant.lexical import TOKEN_PATTERN, FoldingStemmer
-
-if TYPE_CHECKING:
-    from llama_index.core.schema import BaseNode
-    from llama_index.retrievers.bm25 import BM25Retriever
 
 STATE_FILE = "state.json"
 
@@ -23,43 +19,57 @@ def bm25_dir(data_dir: Path) -> Path:
     return data_dir / "bm25"
 
 
-def chunks_from_chroma(collection: Any, batch: int = 5000) -> list[BaseNode]:
-    """Every chunk in the collection as llama-index nodes (text and metadata, no vectors)."""
+# Chroma's own keys that a corpus entry leaves out: the serialised node repeats the text and
+# the metadata, which doubled the index on disk and in memory.
+_DROPPED_KEYS = frozenset({"_node_content", "_node_type", "doc_id", "ref_doc_id"})
+
+
+def build_from_chroma(collection: Any, batch: int = 5000) -> tuple[Any, list[dict]]:
+    """BM25 (bm25s) over every chunk the collection holds, read a page at a time, and the
+    corpus entries (node id, text, flat metadata) in node id order. bm25s is used directly:
+    llama-index's BM25Retriever wants every chunk as a node in memory at once (1.4 GB at
+    100,000 chunks). Tokens are what BM25Retriever would index: the node's EMBED text."""
+    import bm25s
+    from llama_index.core.schema import MetadataMode
     from llama_index.core.vector_stores.utils import metadata_dict_to_node
 
-    nodes: list[BaseNode] = []
+    stemmer = FoldingStemmer()
+    vocab: dict[str, int] = {}
+    entries: list[dict] = []
+    token_ids: list[list[int]] = []
     offset = 0
     while True:
         got = collection.get(include=["documents", "metadatas"], limit=batch, offset=offset)
-        ids = got["ids"]
-        if not ids:
+        if not got["ids"]:
             break
-        for text, meta in zip(got["documents"], got["metadatas"], strict=True):
-            nodes.append(metadata_dict_to_node(meta, text=text))
-        offset += len(ids)
-    nodes.sort(key=lambda n: n.node_id)
-    return nodes
-
-
-def build(nodes: list[BaseNode]) -> BM25Retriever | None:
-    from llama_index.retrievers.bm25 import BM25Retriever
-
-    if not nodes:
-        return None
-    return BM25Retriever(
-        nodes=nodes,
-        stemmer=FoldingStemmer(),
-        language="en",
-        token_pattern=TOKEN_PATTERN,
-        similarity_top_k=10,
-    )
+        texts = []
+        for node_id, text, meta in zip(got["ids"], got["documents"], got["metadatas"], strict=True):
+            node = metadata_dict_to_node(meta, text=text)
+            texts.append(node.get_content(metadata_mode=MetadataMode.EMBED))
+            entry = {k: v for k, v in meta.items() if k not in _DROPPED_KEYS}
+            entries.append({**entry, "node_id": node_id, "text": text or ""})
+        tokens = bm25s.tokenize(
+            texts, stopwords="en", stemmer=stemmer, token_pattern=TOKEN_PATTERN,
+            return_ids=False, show_progress=False,
+        )
+        token_ids += [[vocab.setdefault(t, len(vocab)) for t in doc] for doc in tokens]
+        offset += len(got["ids"])
+    if not entries:
+        return None, []
+    order = sorted(range(len(entries)), key=lambda i: entries[i]["node_id"])
+    entries = [entries[i] for i in order]
+    token_ids = [token_ids[i] for i in order]
+    vocab.setdefault("", len(vocab))  # bm25s scores an empty query against this token
+    model = bm25s.BM25()
+    model.index((token_ids, vocab), show_progress=False)
+    return model, entries
 
 
 def generation_dir(data_dir: Path, generation: int) -> Path:
     return bm25_dir(data_dir) / f"gen-{generation}"
 
 
-def save(retriever: BM25Retriever | None, data_dir: Path, generation: int) -> None:
+def save(model: Any, entries: list[dict], data_dir: Path, generation: int) -> None:
     """Write the index for ``generation`` into its own folder, renamed into place when
     complete. Nothing points at it until the ingest commits ``generation`` in index.json, so a
     crash at any moment leaves the previous generation in use."""
@@ -67,9 +77,9 @@ def save(retriever: BM25Retriever | None, data_dir: Path, generation: int) -> No
     tmp = bm25_dir(data_dir) / f"tmp-{generation}"
     shutil.rmtree(tmp, ignore_errors=True)
     tmp.mkdir(parents=True)
-    if retriever is not None:
-        retriever.persist(str(tmp), show_progress=False)
-    count = 0 if retriever is None else len(retriever.corpus)
+    if model is not None:
+        model.save(str(tmp), corpus=entries, show_progress=False)
+    count = len(entries) if model is not None else 0
     (tmp / STATE_FILE).write_text(json.dumps({"generation": generation, "chunks": count}))
     shutil.rmtree(target, ignore_errors=True)
     os.replace(tmp, target)
@@ -99,8 +109,8 @@ def committed_generation(data_dir: Path) -> int | None:
 
 @dataclass
 class KeywordIndex:
-    """A loaded BM25 index: bm25s's model and the chunk records it was built from (as
-    llama-index's BM25Retriever persisted them)."""
+    """A loaded BM25 index: bm25s's model and the chunk records it was built from (entries
+    of earlier versions, written by llama-index's BM25Retriever, carry ``_node_content``)."""
 
     bm25: Any
     corpus: list[dict]

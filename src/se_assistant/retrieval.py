@@ -15,7 +15,7 @@ from se_assistant.errors import IndexNotReadyError, QuestionError
 from se_assistant.lexical import fold, stem, words
 from se_assistant.settings import Settings
 
-_RECORD_KEYS = frozenset({"document_id", "doc_id", "ref_doc_id", "node_id"})
+_RECORD_KEYS = frozenset({"document_id", "doc_id", "ref_doc_id", "node_id", "text"})
 FILTER_KEYS = ("case", "city", "country", "region", "cluster_type", "source", "kind", "title")
 RRF_K = 60.0
 
@@ -66,6 +66,7 @@ class HybridRetriever:
         self.vocabulary: frozenset[str] = frozenset()
         self.filter_values: dict[str, dict[str, str]] = {}
         self.idf: dict[str, float] = {}
+        self.max_idf = 1.0  # the weight of a question word the corpus never uses
 
     # ---- loading -------------------------------------------------------------------------
     def index_generation(self) -> int | None:
@@ -137,6 +138,7 @@ class HybridRetriever:
     def _learn_idf(self) -> None:
         """Inverse document frequency of each stem, from the BM25 index's postings."""
         self.idf: dict[str, float] = {}
+        self.max_idf = 1.0
         if self._bm25 is None:
             return
         bm25 = self._bm25.bm25
@@ -145,6 +147,7 @@ class HybridRetriever:
         for token, index in bm25.vocab_dict.items():
             df = int(indptr[index + 1] - indptr[index]) if index + 1 < len(indptr) else 0
             self.idf[token] = float(np.log(1.0 + docs / max(df, 1)))
+        self.max_idf = max(self.idf.values(), default=1.0)
 
     def _learn_keywords(self, corpus: list[dict]) -> None:
         """Words of a case's names that occur in no other case's chunks ("Sants", "Orca")."""
@@ -157,7 +160,8 @@ class HybridRetriever:
         wanted = set().union(*name_words.values()) if name_words else set()
         seen_in: dict[str, set[str]] = {w: set() for w in wanted}
         for entry in corpus:
-            text = str(entry.get("_node_content", "")) + " " + str(entry.get("breadcrumb", ""))
+            text = str(entry.get("text") or entry.get("_node_content", ""))
+            text += " " + str(entry.get("breadcrumb", ""))
             for w in set(words(text)) & wanted:
                 seen_in[w].add(str(entry.get("case", "")))
         for entity in self.entities:
@@ -302,7 +306,7 @@ def _record(node_id: str, meta: dict[str, Any], text: str | None = None, **score
         k: v for k, v in meta.items() if not k.startswith("_") and k not in _RECORD_KEYS
     })
     metadata.setdefault("document_id", meta.get("document_id") or meta.get("ref_doc_id") or "")
-    body = text if text is not None else str(content.get("text", ""))
+    body = text if text is not None else str(meta.get("text") or content.get("text", ""))
     return Passage(node_id=node_id, text=body, metadata=metadata, **scores)
 
 

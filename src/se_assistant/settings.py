@@ -68,6 +68,9 @@ class Settings(BaseSettings):
     # retrieval and answering
     top_k: int = Field(default=6, ge=1, le=50)
     max_answer_sentences: int = Field(default=4, ge=1, le=12)
+    # most sentences embedded per question to re-rank passages (the bulk of a question's time
+    # on a big corpus); the best-retrieved passages' sentences and word matches go first
+    rerank_sentences: int = Field(default=48, ge=4, le=1000)
     max_question_chars: int = Field(default=2000, ge=10)
 
     # optional LLM

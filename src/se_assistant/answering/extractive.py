@@ -51,9 +51,12 @@ class Candidate:
 class ExtractiveAnswerer:
     """Answers from passages alone; needs no language model."""
 
-    def __init__(self, retriever: HybridRetriever, max_sentences: int = 4):
+    def __init__(
+        self, retriever: HybridRetriever, max_sentences: int = 4, rerank_sentences: int = 48
+    ):
         self.retriever = retriever
         self.max_sentences = max_sentences
+        self.rerank_sentences = rerank_sentences
 
     def answer(
         self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
@@ -79,7 +82,7 @@ class ExtractiveAnswerer:
         candidates = self._candidates(passages)
         if not candidates:
             return passages, []
-        self._score(query, info, candidates)
+        candidates = self._score(query, info, candidates)
         best: dict[str, float] = {}
         for c in candidates:
             best[c.passage.node_id] = max(best.get(c.passage.node_id, -9.0), c.score)
@@ -96,27 +99,45 @@ class ExtractiveAnswerer:
             for unit in split_units(p.text)
         ]
 
-    def _score(self, query: str, info: QuestionInfo, candidates: list[Candidate]) -> None:
-        texts = [_embedding_text(c) for c in candidates]
-        vectors = self.retriever.embed(texts)
+    def _score(self, query: str, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
+        """Score the candidates worth embedding and return them (see ``_worth_embedding``)."""
+        terms = set(info.terms)
+        idf, top = self.retriever.idf, self.retriever.max_idf
+        overlaps: dict[int, float] = {}
+        for c in candidates:
+            unit_terms = set(
+                content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
+            )
+            overlaps[id(c)] = _weighted_overlap(terms, unit_terms, idf, top)
+        candidates = self._worth_embedding(candidates, overlaps)
+        vectors = self.retriever.embed([_embedding_text(c) for c in candidates])
         # "Which cluster organises a film festival?": every case is a cluster, so the sentence
         # must match what is said of it ("organises a film festival"), not the word "cluster"
         q = self.retriever.embed_query(info.aspect or query)
         semantic = vectors @ q
-        terms = set(info.terms)
         for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
             c.vector = vec
             c.semantic = float(sem)
-            unit_terms = set(
-                content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
-            )
-            overlap = _weighted_overlap(terms, unit_terms, self.retriever.idf)
+            overlap = overlaps[id(c)]
             # a date or figure for when / how many; "What does REVES stand for?": the unit that
             # spells the acronym out
             c.evidence = c.semantic + 0.35 * overlap + (0.3 if _typed(info, c) else 0.0)
             if _spells_out(info, c):
                 c.evidence += 0.5
             c.score = c.evidence + 0.03 / (1 + c.rank) + _adjust(info, c)
+        return candidates
+
+    def _worth_embedding(
+        self, candidates: list[Candidate], overlaps: dict[int, float]
+    ) -> list[Candidate]:
+        """At most ``rerank_sentences`` candidates, the rest never embedded: embedding new
+        sentences is most of a question's time on a big corpus. Kept first: sentences of the
+        best-retrieved passages and sentences sharing the question's (rarer) words."""
+        if len(candidates) <= self.rerank_sentences:
+            return candidates
+        prior = {id(c): overlaps[id(c)] + 0.5 / (1 + c.rank) for c in candidates}
+        kept = set(map(id, sorted(candidates, key=lambda c: -prior[id(c)])[: self.rerank_sentences]))
+        return [c for c in candidates if id(c) in kept]
 
     def _choose(self, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
@@ -178,12 +199,13 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
     return False
 
 
-def _weighted_overlap(terms: set[str], unit_terms: set[str], idf: dict[str, float]) -> float:
+def _weighted_overlap(
+    terms: set[str], unit_terms: set[str], idf: dict[str, float], top: float
+) -> float:
     """Share of the question's terms the unit has, rare terms weighing more ("festival"
-    tells more than "cluster" in a corpus about clusters)."""
+    tells more than "cluster" in a corpus about clusters); ``top`` weighs unknown terms."""
     if not terms:
         return 0.0
-    top = max(idf.values(), default=1.0)
     weights = {t: idf.get(t, top) for t in terms}
     return sum(w for t, w in weights.items() if t in unit_terms) / sum(weights.values())
 
