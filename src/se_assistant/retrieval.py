@@ -158,12 +158,18 @@ class HybridRetriever:
             for e in self.entities
         }
         wanted = set().union(*name_words.values()) if name_words else set()
+        # which cases' chunks hold each word: read off the BM25 postings (its tokens are the
+        # stems of the chunks' breadcrumb and text), not by re-reading every chunk's text
+        cases = [str(entry.get("case", "")) for entry in corpus]
+        bm25 = self._bm25.bm25 if self._bm25 is not None else None
         seen_in: dict[str, set[str]] = {w: set() for w in wanted}
-        for entry in corpus:
-            text = str(entry.get("text") or entry.get("_node_content", ""))
-            text += " " + str(entry.get("breadcrumb", ""))
-            for w in set(words(text)) & wanted:
-                seen_in[w].add(str(entry.get("case", "")))
+        if bm25 is not None:
+            indptr, indices = bm25.scores["indptr"], bm25.scores["indices"]
+            for w in wanted:
+                column = bm25.vocab_dict.get(stem(w))
+                if column is not None and column + 1 < len(indptr):
+                    rows = indices[int(indptr[column]) : int(indptr[column + 1])]
+                    seen_in[w] = {cases[int(r)] for r in rows}
         for entity in self.entities:
             entity.keywords = tuple(
                 sorted(w for w in name_words[entity.name] if seen_in[w] <= {entity.name})
