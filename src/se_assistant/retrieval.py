@@ -18,6 +18,7 @@ from se_assistant.settings import Settings
 _RECORD_KEYS = frozenset({"document_id", "doc_id", "ref_doc_id", "node_id", "text"})
 FILTER_KEYS = ("case", "city", "country", "region", "cluster_type", "source", "kind", "title")
 RRF_K = 60.0
+SMALL_FILTER = 5000  # chunks a filter may keep for its dense search to run in-process
 
 
 @dataclass
@@ -61,6 +62,7 @@ class HybridRetriever:
         self._collection: Any = None
         self._nodes: dict[int, Passage] = {}
         self._masks: dict[str, np.ndarray] = {}
+        self._subsets: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
         self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
         self.entities: list[Entity] = []
         self.vocabulary: frozenset[str] = frozenset()
@@ -103,6 +105,7 @@ class HybridRetriever:
             self._bm25 = bm25
             self._nodes = {}
             self._masks = {}
+            self._subsets = {}
             self._learn_corpus()
             self._generation = generation
 
@@ -222,6 +225,15 @@ class HybridRetriever:
         return fuse([dense, keyword])[:k]
 
     def _dense(self, query: str, flt: dict[str, list[str]], k: int) -> list[Passage]:
+        subset = self._subset(flt) if flt else None
+        if subset is not None:
+            rows, vectors = subset
+            if not len(rows):
+                return []
+            cosine = vectors @ self.embed_query(query)
+            top = np.argsort(-cosine)[:k]
+            hits = [self._chunk(int(rows[i])) for i in top]
+            return self._live(hits, [float(cosine[i]) for i in top], "dense")
         # Chroma is queried directly: the records llama-index's ChromaVectorStore wrote carry
         # everything a Passage needs, and skipping its node objects keeps start-up light.
         clauses = [{key: {"$in": vals}} for key, vals in flt.items()]
@@ -258,22 +270,45 @@ class HybridRetriever:
         top = [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
         return self._live([self._chunk(i) for i in top], [float(scores[i]) for i in top])
 
-    def _live(self, hits: list[Passage], scores: list[float]) -> list[Passage]:
-        """Keyword hits as Chroma holds them now: a chunk deleted since the keyword index was
-        built (an ingest running, or killed, in another process) is never cited."""
+    def _subset(self, flt: dict[str, list[str]]) -> tuple[np.ndarray, np.ndarray] | None:
+        """The chunks a filter keeps (their keyword-index rows and vectors), when they are few.
+        Chroma's filtered query scans its metadata on every call (70 ms at 100,000 chunks for
+        six matches); these vectors are read once per filter and index generation."""
+        if self._bm25 is None:
+            return None
+        key = repr(sorted((k, sorted(v)) for k, v in flt.items()))
+        if key not in self._subsets:
+            rows = np.flatnonzero(self._mask(flt))
+            subset = None
+            if len(rows) <= SMALL_FILTER:
+                ids = [str(self._bm25.corpus[int(r)]["node_id"]) for r in rows]
+                got = self._collection.get(ids=ids, include=["embeddings"]) if ids else None
+                stored = dict(zip(got["ids"], got["embeddings"], strict=True)) if got else {}
+                kept = [(r, i) for r, i in zip(rows, ids, strict=True) if i in stored]
+                vectors = np.array([stored[i] for _, i in kept], dtype=np.float32)
+                subset = (np.array([r for r, _ in kept], dtype=np.int64), vectors)
+            if len(self._subsets) > 64:
+                self._subsets.clear()
+            self._subsets[key] = subset
+        return self._subsets[key]
+
+    def _live(self, hits: list[Passage], scores: list[float], kind: str = "keyword") -> list[Passage]:
+        """Hits from the keyword index as Chroma holds them now: a chunk deleted since the
+        keyword index was built (an ingest running, or killed, in another process) is never
+        cited. ``kind`` names the score (keyword or dense)."""
         from se_assistant.ingestion import JOURNAL_FILE
         from se_assistant.store import existing_chunks
 
         settled = not (self.settings.data_dir / JOURNAL_FILE).exists()
         if settled and not self.settings.uses_chroma_server:
             # no ingest running or crashed here: Chroma holds exactly what BM25 was built from
-            return [_scored(p, keyword=s) for p, s in zip(hits, scores, strict=True)]
+            return [_scored(p, **{kind: s}) for p, s in zip(hits, scores, strict=True)]
         live = existing_chunks(self._collection, [p.node_id for p in hits])
         passages = []
         for hit, score in zip(hits, scores, strict=True):
             if hit.node_id in live:
                 text, meta = live[hit.node_id]
-                passages.append(_record(hit.node_id, meta, text, keyword=score))
+                passages.append(_record(hit.node_id, meta, text, **{kind: score}))
         return passages
 
     def _mask(self, flt: dict[str, list[str]]) -> np.ndarray:
