@@ -164,6 +164,11 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+@lru_cache(maxsize=65536)  # answer sentences recur across questions
+def _content_terms(text: str) -> tuple[str, ...]:
+    return tuple(stem(w) for w in words(text) if w not in QUESTION_WORDS and not w.isdigit())
+
+
 def content_terms(text: str) -> list[str]:
     """Stems of the words that carry meaning (question words and stop words removed)."""
-    return [stem(w) for w in words(text) if w not in QUESTION_WORDS and not w.isdigit()]
+    return list(_content_terms(text))

@@ -63,6 +63,7 @@ class HybridRetriever:
         self._nodes: dict[int, Passage] = {}
         self._masks: dict[str, np.ndarray] = {}
         self._subsets: dict[str, tuple[np.ndarray, np.ndarray] | None] = {}
+        self._rows_by: dict[str, dict[str, list[int]]] = {}
         self._embeddings: OrderedDict[str, np.ndarray] = OrderedDict()
         self.entities: list[Entity] = []
         self.vocabulary: frozenset[str] = frozenset()
@@ -114,10 +115,13 @@ class HybridRetriever:
         self.vocabulary = frozenset(self._bm25.bm25.vocab_dict) if self._bm25 else frozenset()
         values: dict[str, dict[str, str]] = {k: {} for k in FILTER_KEYS}
         cases: dict[str, Entity] = {}
-        for entry in corpus:
+        # rows of each filter value, so a filter's mask is a few array writes, not a scan
+        rows_by: dict[str, dict[str, list[int]]] = {k: {} for k in FILTER_KEYS}
+        for row, entry in enumerate(corpus):
             for key in FILTER_KEYS:
                 if entry.get(key):
                     values[key][fold(str(entry[key]))] = str(entry[key])
+                    rows_by[key].setdefault(str(entry[key]), []).append(row)
             name = entry.get("case")
             if name and name not in cases:
                 aliases = [a.strip() for a in str(entry.get("aliases", "")).split(",") if a.strip()]
@@ -135,6 +139,7 @@ class HybridRetriever:
                         ent.fields[k] = str(entry[k])
         self.entities = list(cases.values())
         self.filter_values = values
+        self._rows_by = rows_by
         self._learn_keywords(corpus)
         self._learn_idf()
 
@@ -263,8 +268,16 @@ class HybridRetriever:
         tokens = [t for t in tokens if t in self.vocabulary]
         if not tokens:
             return []
-        mask = self._mask(flt) if flt else None
-        scores = self._bm25.bm25.get_scores(tokens, weight_mask=mask)
+        subset = self._subset(flt) if flt else None
+        if subset is not None:
+            # a small filter: score everything (1 ms at 100,000 chunks), keep its rows; bm25s's
+            # weight mask costs 5 ms there
+            rows = subset[0]
+            scores = np.zeros(len(self._bm25.corpus), dtype=np.float32)
+            scores[rows] = self._bm25.bm25.get_scores(tokens)[rows]
+        else:
+            mask = self._mask(flt) if flt else None
+            scores = self._bm25.bm25.get_scores(tokens, weight_mask=mask)
         k = min(k, len(scores))
         top = np.argpartition(-scores, k - 1)[:k]
         top = [int(i) for i in top[np.argsort(-scores[top])] if scores[i] > 0]
@@ -315,11 +328,12 @@ class HybridRetriever:
         key = repr(sorted((k, sorted(v)) for k, v in flt.items()))
         mask = self._masks.get(key)
         if mask is None:
-            corpus = self._bm25.corpus
-            mask = np.array(
-                [all(str(entry.get(k, "")) in vals for k, vals in flt.items()) for entry in corpus],
-                dtype=float,
-            )
+            mask = np.ones(len(self._bm25.corpus), dtype=float)
+            for field_name, vals in flt.items():
+                keep = np.zeros_like(mask)
+                for value in vals:
+                    keep[self._rows_by.get(field_name, {}).get(value, [])] = 1.0
+                mask *= keep
             if len(self._masks) > 256:
                 self._masks.clear()
             self._masks[key] = mask
