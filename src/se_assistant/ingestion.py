@@ -254,9 +254,9 @@ def _embed_and_write(
     encoder = load_encoder(settings, settings.index_precision, bulk=True)
     counts = {d.id_: 0 for d in documents}
     # Chroma writes one batch on a thread while the model embeds the next (about 5% faster on
-    # 2 cores, where both are CPU-bound); one
-    # write in flight at a time keeps memory bounded. Every write ends before this returns,
-    # so stale chunks are still deleted only after all new ones are in.
+    # 2 cores, where both are CPU-bound); one write in flight at a time keeps memory bounded.
+    # Every write ends before this returns, so stale chunks are still deleted only after all
+    # new ones are in.
     with (
         ThreadPoolExecutor(max_workers=1, thread_name_prefix="chroma-write") as writer,
         tqdm(total=len(documents), unit="section", desc="embedding", disable=not progress) as bar,

@@ -59,7 +59,6 @@ def build_from_chroma(collection: Any, batch: int = 5000) -> tuple[Any, list[dic
     order = sorted(range(len(entries)), key=lambda i: entries[i]["node_id"])
     entries = [entries[i] for i in order]
     token_ids = [token_ids[i] for i in order]
-    vocab.setdefault("", len(vocab))  # bm25s scores an empty query against this token
     model = bm25s.BM25()
     model.index((token_ids, vocab), show_progress=False)
     return model, entries

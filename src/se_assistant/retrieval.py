@@ -289,7 +289,7 @@ class HybridRetriever:
         six matches); these vectors are read once per filter and index generation."""
         if self._bm25 is None:
             return None
-        key = repr(sorted((k, sorted(v)) for k, v in flt.items()))
+        key = _filter_key(flt)
         if key not in self._subsets:
             rows = np.flatnonzero(self._mask(flt))
             subset = None
@@ -325,7 +325,7 @@ class HybridRetriever:
         return passages
 
     def _mask(self, flt: dict[str, list[str]]) -> np.ndarray:
-        key = repr(sorted((k, sorted(v)) for k, v in flt.items()))
+        key = _filter_key(flt)
         mask = self._masks.get(key)
         if mask is None:
             mask = np.ones(len(self._bm25.corpus), dtype=float)
@@ -351,6 +351,11 @@ class HybridRetriever:
         """Every chunk in the keyword index (the same set as Chroma after an ingest)."""
         self.ensure_loaded()
         return [_scored(self._chunk(i)) for i in range(self.chunk_count)]
+
+
+def _filter_key(flt: dict[str, list[str]]) -> str:
+    """The same filter, whatever the order of its keys and values."""
+    return repr(sorted((k, sorted(v)) for k, v in flt.items()))
 
 
 def _record(node_id: str, meta: dict[str, Any], text: str | None = None, **scores: Any) -> Passage:

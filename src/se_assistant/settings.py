@@ -54,7 +54,6 @@ class Settings(BaseSettings):
 
     # embedding and splitting
     embed_model: str = DEFAULT_EMBED_MODEL
-    embed_batch_size: int = Field(default=64, ge=1, le=4096)
     # onnx: ONNX Runtime on an export of the model (cached); torch: sentence-transformers
     embed_backend: Literal["onnx", "torch"] = "onnx"
     # chunks at ingest: int8 is the same model quantized (vectors within cosine ~0.98);
