@@ -153,9 +153,33 @@ class Assistant:
 
         started = time.perf_counter()
         query, info = self._understand(question, filters)
+        reply = self._small_talk(query, info)
+        if reply is not None:
+            return started, query, [], reply, False
         passages = self._passages(query, info, filters)
         answer, evidence = self._extractive.answer(_question or query, query, info, passages)
         return started, query, passages, answer, evidence.grounded
+
+    def small_talk(self, question: str) -> Answer | None:
+        """The reply to a turn that asks nothing of the material ("thanks", "ok", markup), or
+        None for a question."""
+        from se_assistant.answering.question import analyse
+        from se_assistant.questions import clean_question
+
+        query = clean_question(question, self.settings.max_question_chars)
+        self._ready()
+        return self._small_talk(query, analyse(query, self._entity_names(), self._place_names()))
+
+    def _small_talk(self, query: str, info) -> Answer | None:
+        from se_assistant.answering.smalltalk import REPLIES, small_talk_kind
+
+        if info.entities:
+            return None
+        kind = small_talk_kind(query, self.retriever.vocabulary, info.terms)
+        if not kind:
+            return None
+        return Answer(text=REPLIES[kind], citations=[], grounded=False, query=query,
+                      question=query, kind="smalltalk")
 
     def _understand(self, question: str, filters: dict[str, Any] | None):
         """The cleaned query and what it asks; a case filter names the subject the question
@@ -181,8 +205,8 @@ class Assistant:
         # the sentence re-ranking is the sharper judge: give it a deep pool to choose from
         top_k = max(self.settings.top_k, 16 if across or not info.entities else 10)
         passages = retriever.search(query, filters=filters, top_k=top_k)
-        focus = {"case": info.entities} if info.entities else dict(info.places)
-        if focus and not filters:
+        focus = {"case": info.entities or self._subjects_in(info.places)}
+        if focus["case"] and not filters:
             focused = retriever.search(query, filters=focus, top_k=top_k)
             seen = {p.node_id for p in focused}
             passages = focused + [p for p in passages if p.node_id not in seen][:3]
@@ -234,8 +258,14 @@ class Assistant:
         return names
 
     def _place_names(self) -> dict[str, dict[str, str]]:
-        values = self.retriever.filter_values
-        return {key: values.get(key, {}) for key in ("city", "country", "region")}
+        return {"place": self.retriever.filter_values.get("place", {})}
+
+    def _subjects_in(self, places: dict[str, list[str]]) -> list[str]:
+        """The subjects located in any of the places a question names."""
+        from se_assistant.lexical import fold
+
+        named = {fold(v) for values in places.values() for v in values}
+        return [e.name for e in self.retriever.entities if named & e.places] if named else []
 
     def entities_in(self, text: str) -> list[str]:
         """The cases ``text`` names (by name or alias)."""

@@ -55,11 +55,31 @@ class Chat:
         from se_assistant.questions import clean_question
 
         cleaned = clean_question(question, self.assistant.settings.max_question_chars)
+        answer = self._conversational(cleaned)
+        if answer is not None:
+            self.history.append(Turn(cleaned, answer, self.focus))
+            return answer
         query, unavailable = self._standalone_query(cleaned)
         answer = self.assistant.ask(query, filters=self.filters, _question=cleaned,
                                     _llm_unavailable=unavailable)
         self.history.append(Turn(cleaned, answer, self._focus_after(query, answer)))
         return answer
+
+    def _conversational(self, question: str) -> Answer | None:
+        """Small talk gets its reply; "what else?" after an answer gets the rest of what its
+        passages say. None when the turn is a question to search."""
+        from se_assistant.answering.extractive import more_from
+        from se_assistant.answering.smalltalk import asks_for_more, only_asks_for_more
+
+        previous = next((t.answer for t in reversed(self.history) if t.answer.citations), None)
+        if asks_for_more(question) and not self.assistant.entities_in(question):
+            if previous is not None:
+                more = more_from(question, previous)
+                if more is not None:
+                    return more
+            if only_asks_for_more(question):
+                return self.assistant.small_talk("ok")
+        return self.assistant.small_talk(question)
 
     def ask_stream(self, question: str) -> Iterator[str | Answer]:
         """Like :meth:`ask`, streamed as :meth:`Assistant.ask_stream` is: ``str`` pieces of
@@ -67,6 +87,12 @@ class Chat:
         from se_assistant.questions import clean_question
 
         cleaned = clean_question(question, self.assistant.settings.max_question_chars)
+        answer = self._conversational(cleaned)
+        if answer is not None:
+            self.history.append(Turn(cleaned, answer, self.focus))
+            yield answer.text
+            yield answer
+            return
         query, unavailable = self._standalone_query(cleaned)
         for item in self.assistant.ask_stream(query, filters=self.filters, _question=cleaned,
                                               _llm_unavailable=unavailable):

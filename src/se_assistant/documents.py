@@ -1,6 +1,7 @@
 """From loaded files to llama-index Documents: one Document per section, with the metadata
-citations need (source, title, locator, breadcrumb, case fields) and the breadcrumb in what
-is embedded."""
+citations need (source, title, locator, breadcrumb, subject fields) and the breadcrumb in what
+is embedded. A section's subject (metadata ``case``) comes from its headings (see
+:mod:`se_assistant.subjects`); front matter or section comments may name it instead."""
 
 from __future__ import annotations
 
@@ -8,15 +9,20 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from se_assistant.loaders.base import LoadedFile
+from se_assistant.subjects import Subject, subject_of
 
 if TYPE_CHECKING:
     from llama_index.core.schema import Document
 
 BREADCRUMB_SEP = " › "
-# Case fields carried from front matter or section comments into every chunk's metadata.
-CASE_FIELDS = ("case", "aliases", "city", "country", "country_code", "region", "cluster_type")
+# Optional enrichment carried from front matter or section comments into every chunk's
+# metadata; ``source``/``source_slide`` say where a rewritten text's facts are in the original.
+CASE_FIELDS = (
+    "case", "aliases", "city", "country", "country_code", "region", "cluster_type",
+    "source_slide",
+)
 # What the embedding and BM25 see besides the text: where the passage is and what it is about.
-EMBEDDED_KEYS = ("kind", "breadcrumb", "case", "aliases", "city", "country")
+EMBEDDED_KEYS = ("kind", "breadcrumb", "case", "aliases", "city", "country", "places")
 
 
 def root_id(root_key: str) -> str:
@@ -33,10 +39,19 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
 
     documents: list[Document] = []
     file_meta = {k: v for k, v in loaded.metadata.items() if k in CASE_FIELDS}
+    origin = str(loaded.metadata.get("source", ""))
+    if origin and file_meta.get("source_slide"):
+        file_meta["origin"] = f"slide {file_meta['source_slide']} of {origin}"
     kind = loaded.metadata.get("kind", "")
+    paths = [
+        (loaded.title, *(h for h in section.headings if h and h != loaded.title))
+        for section in loaded.sections
+    ]
+    containers = _containers(paths)
     for index, section in enumerate(loaded.sections):
         meta = {**file_meta, **{k: v for k, v in section.metadata.items() if k in CASE_FIELDS}}
-        headings = [h for h in section.headings if h and h != loaded.title]
+        headings = list(paths[index][1:])
+        meta.update(_subject_fields(_subject(paths[index], containers), meta))
         metadata = {
             "source": source,
             "title": loaded.title,
@@ -51,10 +66,58 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
         documents.append(
             Document(
                 id_=doc_id(root_key, source, index),
-                text=section.text,
+                text=_with_heading(section.text, headings),
                 metadata=metadata,
                 excluded_embed_metadata_keys=excluded,
                 excluded_llm_metadata_keys=excluded,
             )
         )
     return documents
+
+
+def _with_heading(text: str, headings: list[str]) -> str:
+    """The section's text led by its own heading line, as the reader sees it: "Coopcity
+    (Brussels, BE)" above the bullets is what says where Coopcity is."""
+    if not headings or text.lstrip().startswith(headings[-1]):
+        return text
+    return f"{headings[-1]}\n{text}"
+
+
+def _containers(paths: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
+    """Heading paths with a subject heading somewhere below them: a deck titled "Annual
+    meeting" holding the slides "Acme (Paris, FR)" and "Objectives" is not about the meeting."""
+    found: set[tuple[str, ...]] = set()
+    for path in paths:
+        for depth in range(1, len(path)):
+            if subject_of(path[depth]) is not None:
+                found.update(path[:i] for i in range(1, depth + 1))
+    return found
+
+
+def _subject(path: tuple[str, ...], containers: set[tuple[str, ...]]) -> Subject | None:
+    """The innermost heading of ``path`` naming a subject that is not only a container of
+    other subjects: a case description's topics ("Objective") are about its title."""
+    for depth in range(len(path), 0, -1):
+        subject = subject_of(path[depth - 1])
+        if subject is not None and (depth == len(path) or path[:depth] not in containers):
+            return subject
+    return None
+
+
+def _subject_fields(subject: Subject | None, meta: dict[str, str]) -> dict[str, str]:
+    """``case`` (the subject), ``aliases`` and ``places`` from the headings; names given in
+    front matter win, the heading's name becomes an alias."""
+    if subject is None:
+        return {}
+    fields: dict[str, str] = {}
+    named = meta.get("case", "")
+    aliases = [a.strip() for a in str(meta.get("aliases", "")).split(",") if a.strip()]
+    if named and named != subject.name:
+        aliases.append(subject.name)
+    fields["case"] = named or subject.name
+    aliases.extend(subject.aliases)
+    if aliases:
+        fields["aliases"] = ", ".join(dict.fromkeys(aliases))
+    if subject.places:
+        fields["places"] = ", ".join(subject.places)
+    return fields

@@ -11,10 +11,15 @@ _POSSESSIVE = re.compile(r"\b(its|their|his|her)\b", re.IGNORECASE)
 _IT_IS = re.compile(r"\bit's\b|\bit is\b", re.IGNORECASE)
 _THERE = re.compile(r"\b(?:over\s+)?there\b", re.IGNORECASE)
 _REFERENCE = re.compile(
-    r"\b(?:this|that|the)\s+(?:cluster|initiative|project|foundation|one|case|organisation|"
-    r"organization|network|programme|program)\b|\b(?:it|they|them|he|she|him)\b",
+    r"\b(?:this|that)\s+(?!list\b|question\b)[a-z]+\b|"
+    r"\bthe\s+(?:one|same|organi[sz]ation|group|project|initiative|foundation|network)\b|"
+    r"\b(?:it|they|them|he|she|him)\b",
     re.IGNORECASE,
 )
+
+
+# a capitalised word after the first: the question names its own subject ("Contact REVES?")
+_NAME = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]{2,})\b")
 
 
 def has_reference(question: str) -> bool:
@@ -52,7 +57,10 @@ def resolve(question: str, focus: list[str], previous_query: str | None,
         q = _REFERENCE.sub(subject, q)
         q = _THERE.sub(f"in {subject}", q)
         return _capitalise(q)
-    if len(q.split()) <= 5 or _LEAD.match(question) or _WHAT_ABOUT.match(question):
+    names_own_subject = bool(_NAME.search(q.split(" ", 1)[1] if " " in q else ""))
+    if not names_own_subject and (
+        len(q.split()) <= 5 or _LEAD.match(question) or _WHAT_ABOUT.match(question)
+    ):
         body = _WHAT_ABOUT.sub("", _LEAD.sub("", q)).rstrip(" ?.!")
         return _capitalise(f"{body} ({subject})?")
     return q

@@ -26,6 +26,7 @@ class Citation:
     highlights: tuple[str, ...] = ()
     chunk_id: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
+    origin: str = ""  # where the fact is in the original material ("slide 4 of deck.md")
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
@@ -50,6 +51,7 @@ class Answer:
     related: list[Citation] = field(default_factory=list)
     notice: str = ""
     mode: str = "extractive"
+    kind: str = "answer"  # "answer" | "refusal" | "smalltalk" (a reply with no citations)
 
     def to_dict(self) -> dict[str, Any]:
         """A JSON-ready dict of the answer."""
@@ -59,6 +61,7 @@ class Answer:
             "query": self.query,
             "question": self.question,
             "mode": self.mode,
+            "kind": self.kind,
             "notice": self.notice,
             "citations": [c.to_dict() for c in self.citations],
             "related": [c.to_dict() for c in self.related],

@@ -17,6 +17,9 @@ from se_assistant.settings import Settings
 
 _RECORD_KEYS = frozenset({"document_id", "doc_id", "ref_doc_id", "node_id", "text"})
 FILTER_KEYS = ("case", "city", "country", "region", "cluster_type", "source", "kind", "title")
+# Other names a filter key goes by: a section's subject is stored as ``case``.
+FILTER_ALIASES = {"subject": "case"}
+PLACE_KEYS = ("city", "country", "region", "places")
 RRF_K = 60.0
 SMALL_FILTER = 5000  # chunks a filter may keep for its dense search to run in-process
 
@@ -34,7 +37,13 @@ class Passage:
 
     @property
     def case(self) -> str:
+        """The subject the passage is about ("" when its headings name none)."""
         return str(self.metadata.get("case", ""))
+
+    @property
+    def places(self) -> set[str]:
+        """The places the passage's metadata names (front matter or heading), folded."""
+        return places_of(self.metadata)
 
     @property
     def ref_doc_id(self) -> str:
@@ -49,6 +58,7 @@ class Entity:
     names: tuple[str, ...]
     fields: dict[str, str] = field(default_factory=dict)
     keywords: tuple[str, ...] = ()  # single words of its names found in no other case
+    places: frozenset[str] = frozenset()  # folded place names given with it
 
 
 class HybridRetriever:
@@ -113,7 +123,7 @@ class HybridRetriever:
     def _learn_corpus(self) -> None:
         corpus = self._bm25.corpus if self._bm25 is not None else []
         self.vocabulary = frozenset(self._bm25.bm25.vocab_dict) if self._bm25 else frozenset()
-        values: dict[str, dict[str, str]] = {k: {} for k in FILTER_KEYS}
+        values: dict[str, dict[str, str]] = {k: {} for k in (*FILTER_KEYS, "place")}
         cases: dict[str, Entity] = {}
         # rows of each filter value, so a filter's mask is a few array writes, not a scan
         rows_by: dict[str, dict[str, list[int]]] = {k: {} for k in FILTER_KEYS}
@@ -122,6 +132,8 @@ class HybridRetriever:
                 if entry.get(key):
                     values[key][fold(str(entry[key]))] = str(entry[key])
                     rows_by[key].setdefault(str(entry[key]), []).append(row)
+            for place in _split_places(entry):
+                values["place"][fold(place)] = place
             name = entry.get("case")
             if name and name not in cases:
                 aliases = [a.strip() for a in str(entry.get("aliases", "")).split(",") if a.strip()]
@@ -137,6 +149,8 @@ class HybridRetriever:
                 for k in ("city", "country", "region"):
                     if entry.get(k) and k not in ent.fields:
                         ent.fields[k] = str(entry[k])
+            if name:
+                cases[name].places = cases[name].places | places_of(entry)
         self.entities = list(cases.values())
         self.filter_values = values
         self._rows_by = rows_by
@@ -210,8 +224,11 @@ class HybridRetriever:
             return {}
         clean: dict[str, list[str]] = {}
         for key, value in filters.items():
+            key = FILTER_ALIASES.get(key, key)
             if key not in FILTER_KEYS:
-                raise QuestionError(f"unknown filter '{key}'; use one of: {', '.join(FILTER_KEYS)}")
+                raise QuestionError(
+                    f"unknown filter '{key}'; use one of: {', '.join((*FILTER_KEYS, *FILTER_ALIASES))}"
+                )
             raw = value if isinstance(value, list | tuple | set) else [value]
             known = self.filter_values.get(key, {})
             clean[key] = [known.get(fold(str(v)), str(v)) for v in raw if str(v).strip()]
@@ -351,6 +368,17 @@ class HybridRetriever:
         """Every chunk in the keyword index (the same set as Chroma after an ingest)."""
         self.ensure_loaded()
         return [_scored(self._chunk(i)) for i in range(self.chunk_count)]
+
+
+def _split_places(meta: dict[str, Any]) -> list[str]:
+    found = [str(meta[k]) for k in ("city", "country", "region") if meta.get(k)]
+    found += [p.strip() for p in str(meta.get("places", "")).split(",") if p.strip()]
+    return found
+
+
+def places_of(meta: dict[str, Any]) -> set[str]:
+    """Folded place names of a chunk's metadata: front-matter fields and heading places."""
+    return {fold(p) for p in _split_places(meta)}
 
 
 def _filter_key(flt: dict[str, list[str]]) -> str:

@@ -1,29 +1,24 @@
 """Does the material answer the question? Decided from evidence: how close the best sentence
-is, whether the question's topic words exist in the material at all, and whether the kind of
-answer asked for (a date, a number) is there. Thresholds calibrated on evals/questions.yaml."""
+is, whether the question's topic words exist in the material at all, and whether what the
+question asks for is there: a date about the event asked of ("when was X founded" needs a
+founding), a figure, contact details. Thresholds: :mod:`se_assistant.answering.calibration`."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
 
+from se_assistant.answering.calibration import MIN_SEMANTIC, SURE_SEMANTIC
+from se_assistant.answering.lexicon import CONTACT_DETAIL, FOUNDING, asks_contact, synonyms
 from se_assistant.answering.question import QuestionInfo
-from se_assistant.lexical import QUESTION_WORDS, fold, stem, words
+from se_assistant.lexical import QUESTION_WORDS, content_terms, fold, stem, words
 
-# Calibrated on evals/questions.yaml. The score is the best chosen sentence's evidence
-# (cosine to the question + weighted term overlap + answer-type bonus): below MIN it is
-# unrelated (weather 0.35, Python 0.25; lowest answerable 0.37); at or above SURE it answers
-# even when the question names something the material never mentions (mayor 0.59, turnover 0.63).
-MIN_SEMANTIC = 0.36
-SURE_SEMANTIC = 0.70
-# What users call things the material names otherwise (question vocabulary, not corpus facts).
-QUESTION_SYNONYMS = frozenset({"goal", "aim", "purpos", "mission", "target", "intent"})
-_YEAR = re.compile(
+YEAR = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|"
     r"august|september|october|november|december)\b",
     re.IGNORECASE,
 )
-_NUMBER = re.compile(
+NUMBER = re.compile(
     r"\d|\b(one|two|three|four|five|six|seven|eight|nine|ten|twenty|hundred|"
     r"thousand|million|dozen)\b",
     re.IGNORECASE,
@@ -48,20 +43,30 @@ def judge(
     # unknown words are usually paraphrase ("What does REVES stand for?").
     unknown = [
         t for t in info.terms
-        if t not in vocabulary and t not in QUESTION_SYNONYMS and (t in info.heads or t in info.names)
+        if not (synonyms(t) & vocabulary) and (t in info.heads or t in info.names)
     ]
-    type_found = True
+    type_found, missing = True, ""
     if info.kind == "when":
-        type_found = any(_YEAR.search(t) for t in chosen_texts)
+        dated = [t for t in chosen_texts if YEAR.search(t)]
+        type_found = bool(dated)
+        missing = "date"
+        founding = FOUNDING & set(info.terms)
+        if dated and founding:  # "when was X founded": the date must be of a founding
+            type_found = any(FOUNDING & set(content_terms(t)) for t in dated)
+            missing = "date of its founding"
     elif info.kind == "how_many":
-        type_found = any(_NUMBER.search(t) for t in chosen_texts) or _lists_counted(
+        type_found = any(NUMBER.search(t) for t in chosen_texts) or _lists_counted(
             info.text, chosen_texts
         )
+        missing = "figure"
+    elif asks_contact(info.text):
+        type_found = any(CONTACT_DETAIL.search(t) for t in chosen_texts)
+        missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
     evidence = Evidence(best_semantic, unknown, type_found)
     if not info.terms and not info.entities:
         evidence.reason = "the question has no words the material could answer"
     elif not type_found:
-        evidence.reason = "the material gives no " + ("date" if info.kind == "when" else "figure")
+        evidence.reason = f"the material gives no {missing}"
     elif unknown_names := [t for t in unknown if t in info.names]:
         evidence.reason = "the material never mentions " + _as_written(info.text, unknown_names)
     elif best_semantic < MIN_SEMANTIC:

@@ -8,33 +8,21 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from se_assistant.answering.evidence import _NUMBER, _YEAR, Evidence, judge
+from se_assistant.answering import calibration as cal
+from se_assistant.answering.boilerplate import template_units
+from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
+from se_assistant.answering.lexicon import synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
-from se_assistant.lexical import content_terms, fold
+from se_assistant.documents import BREADCRUMB_SEP
+from se_assistant.lexical import content_terms, fold, words
 from se_assistant.models import Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
+from se_assistant.subjects import subject_of
 
-# Sentences about the presentation itself ("The REVES presentation presents X as ..."): they
-# answer questions about cluster types, and crowd out the facts for every other question.
-_META = re.compile(r"\bREVES presentation\b|\bpresentation (?:gives|lists)\b", re.IGNORECASE)
-_TYPE_TERMS = frozenset(
-    {"type", "kind", "categori", "categor", "promot", "public", "author", "citizen", "bottom",
-     "initi", "joint", "group", "class", "classifi", "distinguish"}
-)
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
-_WHO_HINTS = (
-    "by ",
-    "who",
-    "partner",
-    "involved",
-    "launched",
-    "set up",
-    "set-up",
-    "players",
-    "universit",
-    "structures",
-)
+_WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "member",
+              "founded", "run by")
 
 
 @dataclass(eq=False)  # identity: candidates are compared with `in` on hot paths
@@ -57,6 +45,8 @@ class ExtractiveAnswerer:
         self.retriever = retriever
         self.max_sentences = max_sentences
         self.rerank_sentences = rerank_sentences
+        self._template_units: frozenset[str] = frozenset()
+        self._template_generation: int | None = None
 
     def answer(
         self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
@@ -64,6 +54,11 @@ class ExtractiveAnswerer:
         ranked, candidates = self.rank(query, info, passages)
         if not candidates:
             evidence = Evidence(0.0, info.terms, True, False, "nothing was retrieved")
+            return refusal(question, query, ranked, evidence), evidence
+        candidates = about_subjects(info, candidates)
+        if not candidates:
+            evidence = Evidence(0.0, info.terms, True, False,
+                                "no passage is about " + " and ".join(info.entities))
             return refusal(question, query, ranked, evidence), evidence
         chosen = self._choose(info, candidates)
         best_semantic = max(c.evidence for c in chosen)
@@ -90,13 +85,23 @@ class ExtractiveAnswerer:
         ranked = sorted(passages, key=lambda p: (-best.get(p.node_id, -9.0), order[p.node_id]))
         return ranked, candidates
 
+    def _templates(self) -> frozenset[str]:
+        generation = self.retriever.index_generation()
+        if self._template_generation != generation:
+            self._template_units = template_units(self.retriever.all_chunks())
+            self._template_generation = generation
+        return self._template_units
+
     # ---- candidates and scores -----------------------------------------------------------
     @staticmethod
     def _candidates(passages: list[Passage]) -> list[Candidate]:
+        """The units of the passages; a heading line only where it names a subject (it may
+        say where the subject is, and says nothing else)."""
         return [
             Candidate(p, rank, unit)
             for rank, p in enumerate(passages)
-            for unit in split_units(p.text)
+            for unit in split_units(p.text, str(p.metadata.get("section", "")))
+            if not unit.heading or subject_of(unit.text) is not None
         ]
 
     def _score(self, query: str, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
@@ -108,8 +113,9 @@ class ExtractiveAnswerer:
             unit_terms = set(
                 content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
             )
-            overlaps[id(c)] = _weighted_overlap(terms, unit_terms, idf, top)
+            overlaps[id(c)] = weighted_overlap(terms, unit_terms, idf, top)
         candidates = self._worth_embedding(candidates, overlaps)
+        boilerplate = self._templates()
         vectors = self.retriever.embed([_embedding_text(c) for c in candidates])
         # "Which cluster organises a film festival?": every case is a cluster, so the sentence
         # must match what is said of it ("organises a film festival"), not the word "cluster"
@@ -121,10 +127,16 @@ class ExtractiveAnswerer:
             overlap = overlaps[id(c)]
             # a date or figure for when / how many; "What does REVES stand for?": the unit that
             # spells the acronym out
-            c.evidence = c.semantic + 0.35 * overlap + (0.3 if _typed(info, c) else 0.0)
-            if _spells_out(info, c):
-                c.evidence += 0.5
-            c.score = c.evidence + 0.03 / (1 + c.rank) + _adjust(info, c)
+            c.evidence = (
+                c.semantic
+                + cal.OVERLAP_WEIGHT * overlap
+                + (cal.TYPED_BONUS if _typed(info, c) else 0.0)
+                + (cal.SPELLED_OUT_BONUS if _spells_out(info, c) else 0.0)
+                + (cal.LABEL_BONUS if _label_matches(info, c) else 0.0)
+            )
+            c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
+            if c.unit.text in boilerplate:
+                c.score -= cal.BOILERPLATE_PENALTY
         return candidates
 
     def _worth_embedding(
@@ -142,8 +154,8 @@ class ExtractiveAnswerer:
     def _choose(self, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
         best = ranked[0].score
-        limit = self.max_sentences if info.is_list else min(2, self.max_sentences)
-        margin = 0.12 if info.is_list else 0.05
+        limit = self.max_sentences if info.is_list else min(cal.SINGLE_ANSWER_UNITS, self.max_sentences)
+        margin = cal.LIST_MARGIN if info.is_list else cal.SINGLE_MARGIN
         if info.is_list and len(info.entities) != 1:
             # a question across cases: the best sentence of each case first, then the rest
             per_case: dict[str, Candidate] = {}
@@ -153,12 +165,12 @@ class ExtractiveAnswerer:
             if info.places:  # the places named decide which cases belong in the answer
                 leaders = [c for c in leaders if _in_places(c, info.places)]
             ranked = leaders + [c for c in ranked if c not in leaders]
-            limit = max(limit, min(len(leaders), 6))
+            limit = max(limit, min(len(leaders), cal.MAX_LIST_UNITS))
         else:
             leaders = []
         if info.kind in ("when", "how_many"):
             typed = [c for c in ranked if _typed(info, c)]
-            if typed and typed[0].score >= best - 0.2:  # the sentence with the date or figure
+            if typed and typed[0].score >= best - cal.TYPED_WITHIN:  # the date or figure
                 ranked = typed + [c for c in ranked if c not in typed]
                 best = typed[0].score
         chosen: list[Candidate] = []
@@ -167,7 +179,7 @@ class ExtractiveAnswerer:
                 break
             if c.score < best - margin and not (c in leaders and info.places):
                 continue
-            if any(float(c.vector @ o.vector) > 0.86 for o in chosen):
+            if any(float(c.vector @ o.vector) > cal.DUPLICATE_COSINE for o in chosen):
                 continue  # the same fact said twice (slide and case description)
             if any(fold(c.unit.text) in fold(o.unit.text) for o in chosen):
                 continue
@@ -181,7 +193,7 @@ class ExtractiveAnswerer:
         """A list question answered by a bullet: give the bullets of that list, in order."""
         top = chosen[0]
         siblings = [c for c in candidates if c.passage is top.passage and c.unit.bullet]
-        extra = [c for c in siblings if c not in chosen][: max(0, 6 - len(chosen))]
+        extra = [c for c in siblings if c not in chosen][: max(0, cal.MAX_LIST_UNITS - len(chosen))]
         return chosen + extra
 
 
@@ -193,13 +205,35 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
     """Whether the unit holds the kind of answer asked for: a date for when, a figure for
     how many."""
     if info.kind == "when":
-        return bool(_YEAR.search(c.unit.text))
+        return bool(YEAR.search(c.unit.text))
     if info.kind == "how_many":
-        return bool(_NUMBER.search(c.unit.text))
+        return bool(NUMBER.search(c.unit.text))
     return False
 
 
-def _weighted_overlap(
+def _label_matches(info: QuestionInfo, c: Candidate) -> bool:
+    """"Objective: ..." for "What is the aim?": the unit's label means a word of the question."""
+    if not c.unit.label:
+        return False
+    label_terms = set(content_terms(c.unit.label))
+    return any(synonyms(t) & label_terms for t in info.terms)
+
+
+def about_subjects(info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
+    """A question naming subjects is answered only from passages about them, or from
+    passages about nothing in particular that name them: another subject's facts are no
+    answer."""
+    if not info.entities:
+        return candidates
+    names = [fold(n) for n in info.entity_names]
+    return [
+        c for c in candidates
+        if c.passage.case in info.entities
+        or (not c.passage.case and any(n in fold(c.unit.text) for n in names))
+    ]
+
+
+def weighted_overlap(
     terms: set[str], unit_terms: set[str], idf: dict[str, float], top: float
 ) -> float:
     """Share of the question's terms the unit has, rare terms weighing more ("festival"
@@ -207,11 +241,13 @@ def _weighted_overlap(
     if not terms:
         return 0.0
     weights = {t: idf.get(t, top) for t in terms}
-    return sum(w for t, w in weights.items() if t in unit_terms) / sum(weights.values())
+    found = sum(w for t, w in weights.items() if synonyms(t) & unit_terms)
+    return found / sum(weights.values())
 
 
 def _in_places(c: Candidate, places: dict[str, list[str]]) -> bool:
-    return any(str(c.passage.metadata.get(k, "")) in vals for k, vals in places.items())
+    named = {fold(v) for vals in places.values() for v in vals}
+    return bool(named & c.passage.places)
 
 
 def _embedding_text(c: Candidate) -> str:
@@ -223,35 +259,33 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
     adj = 0.0
     case = c.passage.case
     if info.entities:
-        if case in info.entities:
-            adj += 0.08
-        elif case:
-            adj -= 0.25
-        else:
-            adj -= 0.10
+        adj += cal.FOCUS_BONUS if case in info.entities else -cal.NO_SUBJECT_PENALTY
     if info.places and not info.entities:
-        meta = c.passage.metadata
-        if any(str(meta.get(k, "")) in vals for k, vals in info.places.items()):
-            adj += 0.08
+        if _in_places(c, info.places):
+            adj += cal.PLACE_BONUS
         elif case:
-            adj -= 0.15
-    text = " " + fold(c.unit.text) + " "
+            adj -= cal.PLACE_MISS_PENALTY
+    text = " " + " ".join(words(c.unit.text)) + " "
     if info.kind == "where":
-        meta = c.passage.metadata
-        town = fold(str(meta.get("city") or meta.get("region") or ""))
-        country = fold(str(meta.get("country", "")))
-        if town and town in text and country and country in text:
-            adj += 0.2
-        elif (town and town in text) or any(h in text for h in _WHERE_HINTS):
-            adj += 0.05
-    elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
-        adj += 0.05
-    if len(c.unit.text) < 12 and not _typed(info, c):
-        adj -= 0.1
+        places = c.passage.places
+        if places and all(f" {' '.join(words(p))} " in text for p in places):
+            adj += cal.WHERE_FULL_BONUS
+        elif any(f" {' '.join(words(p))} " in text for p in places) or any(
+            h in text for h in _WHERE_HINTS
+        ):
+            adj += cal.WHERE_HINT_BONUS
+    elif info.kind == "who" and (c.unit.label == "who" or any(h in text for h in _WHO_HINTS)):
+        adj += cal.WHO_HINT_BONUS
+    if c.unit.heading and info.kind != "where":
+        adj -= cal.HEADING_PENALTY
+    if c.unit.text.rstrip().endswith("?"):  # the material asking, not telling
+        adj -= cal.QUESTION_UNIT_PENALTY
+    elif c.unit.text.rstrip().endswith("!") and info.kind != "yes_no":  # a slogan
+        adj -= cal.EXCLAMATION_PENALTY
+    if len(c.unit.text) < cal.SHORT_UNIT_CHARS and not _typed(info, c):
+        adj -= cal.SHORT_UNIT_PENALTY
     if info.asks_case and not info.entities:
-        adj += 0.1 if case else -0.1
-    if _META.search(c.unit.text) and not (set(info.terms) & _TYPE_TERMS):
-        adj -= 0.15
+        adj += cal.ASKS_SUBJECT_BONUS if case else -cal.ASKS_SUBJECT_BONUS
     return adj
 
 
@@ -275,13 +309,13 @@ def compose(question: str, query: str, chosen: list[Candidate]) -> Answer:
 
 
 def _sentence(c: Candidate, prefixed: set[str]) -> str:
-    """The unit as a sentence; a bullet that does not name its subject gets it as a prefix
-    (once per passage: the next bullets of the same list follow it)."""
+    """The unit as a sentence; a unit that does not name its passage's subject gets it as a
+    prefix (once per passage: the next units of the same passage follow it)."""
     text = c.unit.text.strip()
     subject = c.passage.case or ""
     names = [subject, *str(c.passage.metadata.get("aliases", "")).split(",")]
-    if c.unit.bullet and c.passage.node_id not in prefixed:
-        if not subject:
+    if not c.unit.heading and c.passage.node_id not in prefixed:
+        if not subject and c.unit.bullet:
             subject = str(c.passage.metadata.get("section", ""))
         if subject and not any(n.strip() and fold(n.strip()) in fold(text) for n in names if n):
             text = f"{subject}: {text[0].upper() + text[1:]}"
@@ -292,9 +326,30 @@ def _sentence(c: Candidate, prefixed: set[str]) -> str:
     return text
 
 
+def more_from(question: str, previous: Answer) -> Answer | None:
+    """"What else?": the units of the previous answer's passages it did not give, in order
+    (a list goes on where it stopped). None when nothing is left."""
+    from se_assistant.retrieval import Passage
+
+    chosen: list[Candidate] = []
+    for citation in previous.citations:
+        meta = {"source": citation.source, "title": citation.title, "locator": citation.locator,
+                "breadcrumb": citation.breadcrumb, "origin": citation.origin,
+                "section": citation.breadcrumb.split(BREADCRUMB_SEP)[-1], **citation.metadata}
+        passage = Passage(citation.chunk_id, citation.quote, meta, score=citation.score)
+        given = {fold(h) for h in citation.highlights}
+        for unit in split_units(passage.text, str(meta["section"])):
+            if not unit.heading and fold(unit.text) not in given:
+                chosen.append(Candidate(passage, 0, unit))
+    if not chosen:
+        return None
+    answer = compose(question, question, chosen[: cal.MAX_LIST_UNITS])
+    return answer
+
+
 def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Citation:
     meta = p.metadata
-    keep = ("case", "city", "country", "region", "cluster_type", "kind")
+    keep = ("case", "city", "country", "region", "places", "cluster_type", "kind")
     return Citation(
         number=number,
         source=str(meta.get("source", "")),
@@ -306,6 +361,7 @@ def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Ci
         highlights=highlights,
         chunk_id=p.node_id,
         metadata={k: str(meta[k]) for k in keep if meta.get(k)},
+        origin=str(meta.get("origin", "")),
     )
 
 
@@ -326,5 +382,6 @@ def refusal(
         grounded=False,
         query=query,
         question=question,
+        kind="refusal",
         related=[to_citation(p, i + 1) for i, p in enumerate(passages[:related])],
     )

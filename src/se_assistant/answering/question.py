@@ -8,10 +8,11 @@ from dataclasses import dataclass, field
 
 from se_assistant.lexical import content_terms, fold, words
 
+# "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
 _LIST_START = re.compile(
-    r"^\s*(?:and\s+)?(?:which|what|who|list|name|enumerate|give)\b.*\b"
-    r"(?:are|were|programmes|programs|partners|clusters|cases|initiatives|members|activities|"
-    r"organisations|organizations|structures|fields|players|items|ones|projects|things|points)\b",
+    r"^\s*(?:and\s+)?(?:which|what|who|list|name|enumerate|give)\b.*"
+    r"(?:\b(?:are|were|ones)\b|(?-i:\b(?!(?:does|has|was|this|his|its|yes|always|perhaps|less|"
+    r"across|plus|towards|thanks|news)\b)[a-z]{2,}[a-rt-z]s\b))",
     re.IGNORECASE,
 )
 _LIST_WORDS = re.compile(
@@ -32,6 +33,7 @@ class QuestionInfo:
     entities: list[str] = field(default_factory=list)  # canonical case names mentioned
     terms: list[str] = field(default_factory=list)  # content stems, entity names removed
     entity_terms: set[str] = field(default_factory=set)
+    entity_names: list[str] = field(default_factory=list)  # the names as the question says them
     places: dict[str, list[str]] = field(default_factory=dict)  # field -> values named
     names: list[str] = field(default_factory=list)  # stems of capitalised words (proper names)
     heads: list[str] = field(default_factory=list)  # stems of "the X of"-style head nouns
@@ -53,11 +55,13 @@ def analyse(
                 places.setdefault(key, []).append(stored)
     entities: list[str] = []
     entity_terms: set[str] = set()
+    said: list[str] = []
     for name in sorted(entity_names, key=len, reverse=True):
         if f" {name} " in folded:
             canonical = entity_names[name]
             if canonical not in entities:
                 entities.append(canonical)
+            said.append(name)
             entity_terms.update(content_terms(name))
             folded = folded.replace(f" {name} ", " ")
     terms = [t for t in content_terms(folded) if t not in entity_terms]
@@ -76,21 +80,31 @@ def analyse(
         entities=entities,
         terms=list(dict.fromkeys(terms)),
         entity_terms=entity_terms,
+        entity_names=[*said, *entities],
         places=places,
         names=list(dict.fromkeys(names)),
         heads=list(dict.fromkeys(heads)),
         acronyms=list(dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", text)))
         if _SPELLED_OUT.search(text)
         else [],
-        asks_case=bool(_ASKS_CASE.search(text)),
-        aspect=_aspect(text),
+        asks_case=bool(_ASKS_CASE.search(text)) and not entities,
+        aspect=_aspect(text) if not entities else "",
     )
 
 
+# "Which organisation runs X?", "Is there a project that ...?": the answer names a subject.
+# Nouns asking for an attribute (a year, a city, a number) ask something else.
+_ATTRIBUTE_NOUNS = (
+    "year|years|date|dates|time|times|day|month|city|cities|country|countries|region|regions|"
+    "place|places|kind|kinds|type|types|number|amount|language|languages|way|ways|percentage|"
+    "part|parts|role|roles|theme|topic|name|names|reason|reasons|goal|aim|objective|purpose"
+)
 _ASKS_CASE = re.compile(
-    r"\b(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?(?:social economy\s+)?"
-    r"(?:clusters?|initiatives?|projects?|cases?|examples?|foundations?|networks?|ones?)\b|"
-    r"\bis\s+there\s+(?:a|an|any)\s+(?:social economy\s+)?(?:cluster|initiative|project|case)\b",
+    r"^\s*(?:and\s+)?(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?"
+    rf"(?!(?:{_ATTRIBUTE_NOUNS}|is|are|was|were|does|do|did|has|have|can|could|would|should|will)\b)"
+    r"(?:[a-z-]+\s+){0,2}?[a-z-]+(?=\s+(?:is|are|was|were|has|have|can|could|"
+    r"[a-z]+s|[a-z]+ed)\b)|"
+    r"\bis\s+there\s+(?:a|an|any)\s+[a-z-]+\b",
     re.IGNORECASE,
 )
 _HEAD = re.compile(

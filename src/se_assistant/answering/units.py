@@ -1,24 +1,32 @@
-"""Passages cut into answerable units: bullets and sentences, each a verbatim span."""
+"""Passages cut into answerable units: the heading line, bullets, "Label: value" lines and
+sentences, each a verbatim span of the passage."""
 
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass
 
-_BULLET = re.compile(r"^\s*(?:[-*+•⇒]|\d+[.)])\s+")
+# one or more list markers: "- ", "• ", "⇒ ", "1. ", and stacked ones such as "- ⇒ "
+_BULLET = re.compile(r"^\s*(?:(?:[-*+•▪◦●■►➢⇒→–]|\d{1,2}[.)])\s+)+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z“\"(ÀÉÈÒÓÍÚ])")
+_LABEL = re.compile(r"^([A-Za-z][\w ,'’/()-]{1,40}?)\s*:\s+\S")
 
 
 @dataclass(frozen=True)
 class Unit:
-    """A sentence or bullet of a passage: ``text`` is a verbatim substring of the passage."""
+    """A sentence or bullet of a passage: ``text`` is a verbatim substring of the passage.
+    ``heading`` marks the passage's own heading line; ``label`` is the "Label" of a
+    "Label: value" unit, lower-cased ("" when it has none)."""
 
     text: str
     start: int
     bullet: bool
+    heading: bool = False
+    label: str = ""
 
 
-def split_units(passage: str) -> list[Unit]:
+def split_units(passage: str, heading: str = "") -> list[Unit]:
+    """The units of ``passage`` in order; a first line equal to ``heading`` is the heading."""
     units: list[Unit] = []
     offset = 0
     for line in passage.splitlines(keepends=True):
@@ -27,13 +35,20 @@ def split_units(passage: str) -> list[Unit]:
         offset += len(line)
         if not stripped:
             continue
+        if heading and not units and stripped == heading.strip():
+            units.append(Unit(stripped, line_start + line.index(stripped), False, heading=True))
+            continue
         marker = _BULLET.match(line)
         if marker:
             body = line[marker.end() :].rstrip()
-            units.append(Unit(body, line_start + marker.end(), True))
+            units.append(Unit(body, line_start + marker.end(), True, label=_label(body)))
             continue
         body_start = line_start + (len(line) - len(line.lstrip()))
         body = line.strip()
+        label = _label(body)
+        if label:  # "Objective: ..." is one unit, whatever its sentences
+            units.append(Unit(body, body_start, False, label=label))
+            continue
         pos = 0
         for match in _SENTENCE_END.finditer(body):
             piece = body[pos : match.start() + 1].strip()
@@ -44,3 +59,10 @@ def split_units(passage: str) -> list[Unit]:
         if tail:
             units.append(Unit(tail, body_start + body.index(tail, pos), False))
     return [u for u in units if len(u.text) > 2 and any(c.isalnum() for c in u.text)]
+
+
+def _label(text: str) -> str:
+    match = _LABEL.match(text)
+    if not match or "http" in match.group(1).lower():
+        return ""
+    return match.group(1).strip().lower()

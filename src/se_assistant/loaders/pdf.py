@@ -1,10 +1,13 @@
-"""PDF via pypdf: one section per page, locator "page N" (1-based). Text is normalised:
-runs of spaces collapsed, words hyphenated across lines rejoined, paragraph breaks kept."""
+"""PDF: one section per page, locator "page N" (1-based). pypdf opens and checks the file
+(damage, encryption, title); pdfplumber reads each page's layout, so that a line in a larger
+font at the top is the page's heading, a wrapped bullet or sentence is joined back into one
+line, and paragraphs stay apart. A page pdfplumber cannot read falls back to pypdf's text."""
 
 from __future__ import annotations
 
 import logging
 import re
+from dataclasses import dataclass
 from pathlib import Path
 
 from se_assistant.loaders.base import LoadedFile, LoadError, Section, require_sections
@@ -20,6 +23,9 @@ _SPACES = re.compile(r"[ \t\u00a0\u2000-\u200a\u202f\u3000]+")
 _HYPHEN_BREAK = re.compile(r"(\w)-\n(?=[a-zà-öø-ÿ])")
 _SOFT_HYPHEN_BREAK = re.compile(r"\u00ad\n")
 _BLANK_RUNS = re.compile(r"\n{3,}")
+# The page's largest font is a heading when it is this much larger than the body text's
+# (slide titles are typically 1.2-2x the bullets; equal sizes mean no heading).
+HEADING_RATIO = 1.1
 
 
 def load(path: Path) -> LoadedFile:
@@ -68,7 +74,13 @@ def load(path: Path) -> LoadedFile:
 
     sections: list[Section] = []
     failures: list[tuple[int, Exception]] = []
+    layouts = _layouts(path)
     for number, page in enumerate(pages, 1):
+        layout = layouts.get(number)
+        if layout is not None and layout[1].strip():
+            headings, body = layout
+            sections.append(Section(text=body, locator=f"page {number}", headings=headings))
+            continue
         try:
             raw = page.extract_text() or ""
         except Exception as exc:  # one broken page must not sink the others
@@ -90,6 +102,113 @@ def load(path: Path) -> LoadedFile:
             "the PDF has no extractable text (scanned images?); add a text layer with OCR"
         )
     return require_sections(LoadedFile(title=_title(reader, path), sections=sections))
+
+
+def _layouts(path: Path) -> dict[int, tuple[tuple[str, ...], str]]:
+    """Page number -> (heading, text) from pdfplumber's text lines; pages it fails on are
+    left out (pypdf's plain text is used for them)."""
+    import pdfplumber
+
+    found: dict[int, tuple[tuple[str, ...], str]] = {}
+    try:
+        with pdfplumber.open(path) as pdf:
+            for number, page in enumerate(pdf.pages, 1):
+                try:
+                    lines = page.extract_text_lines(return_chars=True)
+                except Exception:  # noqa: BLE001 - a page pdfminer cannot lay out
+                    continue
+                found[number] = layout_text([_line(line) for line in lines if line["text"].strip()])
+    except Exception:  # noqa: BLE001 - pypdf already accepted the file; use its text
+        return found
+    return found
+
+
+def _line(raw: dict) -> PdfLine:
+    chars = [c for c in raw.get("chars", []) if str(c.get("text", "")).strip()]
+    sizes = sorted(round(float(c.get("size", 0)), 1) for c in chars) or [0.0]
+    bold = sum("bold" in str(c.get("fontname", "")).lower() for c in chars) > len(chars) / 2
+    return PdfLine(normalise_text(raw["text"]), float(raw["x0"]), float(raw["top"]),
+                   float(raw["bottom"]), sizes[len(sizes) // 2], bold)
+
+
+@dataclass
+class PdfLine:
+    """One printed line: its text, left edge, vertical extent, font size and weight."""
+
+    text: str
+    x0: float
+    top: float
+    bottom: float
+    size: float
+    bold: bool
+
+
+_BULLET_START = re.compile(r"^(?:[-*•▪◦●■►➢⇒→–]|\d{1,2}[.)])\s")
+_ENDS_SENTENCE = re.compile(r"[.!?:;]['\"”’)]?$")
+
+
+def layout_text(lines: list[PdfLine]) -> tuple[tuple[str, ...], str]:
+    """(headings, text) of a page. The first run of lines in the page's largest font, when
+    that is clearly larger than the body's, is its heading, and smaller lines above it (a
+    part label) the outer heading; the other lines are joined back into bullets ("- " lines)
+    and paragraphs."""
+    if not lines:
+        return (), ""
+    weights: dict[float, int] = {}
+    for ln in lines:
+        weights[ln.size] = weights.get(ln.size, 0) + len(ln.text)
+    body_size = max(weights, key=lambda size: weights[size])
+    top_size = max(ln.size for ln in lines)
+    headings: tuple[str, ...] = ()
+    rest = lines
+    if top_size >= body_size * HEADING_RATIO:
+        first = next(i for i, ln in enumerate(lines) if ln.size == top_size)
+        end = first
+        while end < len(lines) and lines[end].size == top_size:
+            end += 1
+        if first <= 2:  # a title sits at the top, under at most a short label or two
+            title = " ".join(ln.text for ln in lines[first:end])
+            label = " ".join(ln.text for ln in lines[:first])
+            headings = (label, title) if label else (title,)
+            rest = lines[end:]
+    if not rest and headings:  # a page that is only a title: it is the text too
+        return headings, headings[-1]
+    out: list[str] = []
+    previous: PdfLine | None = None
+    bullet_x: float | None = None
+    for ln in rest:
+        text = ln.text
+        bullet = bool(_BULLET_START.match(text))
+        gap = ln.top - previous.bottom if previous else 0.0
+        continues = (
+            previous is not None
+            and not bullet
+            and abs(ln.size - previous.size) < 0.6
+            and gap < ln.size * 0.8
+            and (
+                (bullet_x is not None and ln.x0 > bullet_x + 1.0)
+                or not _ENDS_SENTENCE.search(out[-1])
+            )
+        )
+        if continues:
+            out[-1] = _join(out[-1], text)
+        else:
+            if bullet:
+                bullet_x = ln.x0
+                text = "- " + _BULLET_START.sub("", text, count=1).lstrip()
+            else:
+                bullet_x = None
+                if previous is not None and gap >= ln.size * 0.8:
+                    out.append("")
+            out.append(text)
+        previous = ln
+    return headings, "\n".join(out).strip()
+
+
+def _join(left: str, right: str) -> str:
+    if left.endswith("-") and right[:1].islower() and left[-2:-1].isalpha():
+        return left[:-1] + right  # a word hyphenated at the line end
+    return f"{left} {right}"
 
 
 def normalise_text(raw: str) -> str:

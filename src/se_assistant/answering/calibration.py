@@ -1,0 +1,49 @@
+"""Every number the extractive answerer weighs with, in one place. All were calibrated on the
+dev split (evals/questions.yaml) over corpus/ and the seed's .txt/.pptx/.pdf renditions, never
+on the test split (evals/questions-test.yaml). Scores are cosines of all-MiniLM-L6-v2
+(float32) plus the bonuses below; a unit's *evidence* is how well it answers, its *score*
+adds retrieval rank and subject focus."""
+
+from __future__ import annotations
+
+# ---- does the material answer? (evidence of the best chosen unit) --------------------------
+# Below MIN_SEMANTIC a unit is unrelated (dev: weather 0.35, Python 0.25; lowest answerable
+# 0.37). At SURE_SEMANTIC it answers even when the question names something the material never
+# mentions (dev: mayor 0.59, turnover 0.63).
+MIN_SEMANTIC = 0.36
+SURE_SEMANTIC = 0.70
+
+# ---- evidence of a unit ------------------------------------------------------------------
+OVERLAP_WEIGHT = 0.35  # x the idf-weighted share of question terms the unit holds
+TYPED_BONUS = 0.30  # the unit holds what a when/how-many question asks for (date, figure)
+SPELLED_OUT_BONUS = 0.50  # "What does ACME stand for?": the unit spelling the acronym out
+LABEL_BONUS = 0.10  # "Objective: ..." answers "What is the aim?": its label matches the question
+
+# ---- score of a unit (ranking only) --------------------------------------------------------
+RANK_BONUS = 0.03  # / (1 + retrieval rank): breaks ties towards the better-retrieved passage
+FOCUS_BONUS = 0.08  # the passage is about the subject the question names
+NO_SUBJECT_PENALTY = 0.10  # the question names a subject, the passage has none
+PLACE_BONUS = 0.08  # the passage is about a place the question names
+PLACE_MISS_PENALTY = 0.15  # ... and a passage about a subject elsewhere
+WHERE_FULL_BONUS = 0.20  # a where-question: the unit names the subject's places
+WHERE_HINT_BONUS = 0.05  # a where-question: the unit says where something is
+WHO_HINT_BONUS = 0.05  # a who-question: the unit names who does something
+ASKS_SUBJECT_BONUS = 0.10  # "Which organisation ...?": units of passages about a subject
+HEADING_PENALTY = 0.25  # a heading line answers only where-questions
+BOILERPLATE_PENALTY = 0.15  # a unit written from a template shared by other subjects' units
+BOILERPLATE_JACCARD = 0.5  # ... its terms (less the subject's names) this alike
+BOILERPLATE_SUBJECTS = 1  # ... with units of at least this many other subjects
+BOILERPLATE_MAX_UNITS = 50_000  # larger indexes are not searched for templates
+BOILERPLATE_MIN_TERMS = 5  # shorter units are never boilerplate
+QUESTION_UNIT_PENALTY = 0.30  # a question in the material answers no question
+EXCLAMATION_PENALTY = 0.10  # an exclamation is a slogan more often than a fact
+SHORT_UNIT_PENALTY = 0.10  # a unit under SHORT_UNIT_CHARS characters, unless typed
+SHORT_UNIT_CHARS = 12
+
+# ---- choosing units --------------------------------------------------------------------
+SINGLE_ANSWER_UNITS = 2  # a question asking one thing: at most this many units
+SINGLE_MARGIN = 0.05  # ... each within this of the best score
+LIST_MARGIN = 0.12  # a list question: units within this of the best
+MAX_LIST_UNITS = 6  # most units of one list, or leaders of a question across subjects
+TYPED_WITHIN = 0.20  # a date/figure unit this close to the best goes first
+DUPLICATE_COSINE = 0.86  # two units this close say the same fact (slide and case file)
