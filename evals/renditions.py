@@ -75,8 +75,14 @@ class Kind(Enum):
 
 
 _READING_ORDER = {
-    Kind.HEADER: 0, Kind.SECTION: 1, Kind.TITLE: 2, Kind.SUBTITLE: 3,
-    Kind.BULLET: 4, Kind.TEXT: 4, Kind.CAPTION: 5, Kind.NOTE: 5,
+    Kind.HEADER: 0,
+    Kind.SECTION: 1,
+    Kind.TITLE: 2,
+    Kind.SUBTITLE: 3,
+    Kind.BULLET: 4,
+    Kind.TEXT: 4,
+    Kind.CAPTION: 5,
+    Kind.NOTE: 5,
 }
 
 
@@ -212,7 +218,7 @@ class SeedError(ValueError):
 
 def segment(seed_text: str) -> list[Slide]:
     """Cut the seed text into the slides of ``SLIDES``, every line in exactly one slide."""
-    seed_lines = seed_text.split("\n")
+    seed_lines = seed_text.replace("\r\n", "\n").split("\n")
     starts = [0]
     for number, spec in enumerate(SLIDES[1:], start=2):
         try:
@@ -424,7 +430,6 @@ def write_pdf(seed: Path, slides: Sequence[Slide], path: Path) -> None:
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
     pdf.set_title(DOC_TITLE)
     pdf.set_author(DOC_AUTHOR)
-    pdf.set_creator("Microsoft® PowerPoint® 2016")
     pdf.set_creation_date(DOC_DATE.replace(tzinfo=UTC))
 
     for slide in slides:
@@ -436,8 +441,17 @@ def write_pdf(seed: Path, slides: Sequence[Slide], path: Path) -> None:
     pdf.output(str(path))
 
 
-def _pdf_text(pdf, text: str, size: float, style: str = "", color=(0, 0, 0), align="L",
-              x: float = _MARGIN, width: float | None = None, spacing: float = 1.2) -> None:
+def _pdf_text(
+    pdf,
+    text: str,
+    size: float,
+    style: str = "",
+    color=(0, 0, 0),
+    align="L",
+    x: float = _MARGIN,
+    width: float | None = None,
+    spacing: float = 1.2,
+) -> None:
     pdf.set_font("DejaVu", style, size)
     pdf.set_text_color(*color)
     pdf.set_x(x)
@@ -478,8 +492,11 @@ def _pdf_content_slide(pdf, slide: Slide) -> None:
     body_bottom = _PAGE_H - (16 if captions else 10)
     body = slide.of_kind(Kind.BULLET, Kind.TEXT)
     size = next(
-        (s for s in (24, 22, 20, 18, 16, 14, 13, 12, 11, 10)
-         if _pdf_body_height(pdf, body, s) <= body_bottom - body_top),
+        (
+            s
+            for s in (24, 22, 20, 18, 16, 14, 13, 12, 11, 10)
+            if _pdf_body_height(pdf, body, s) <= body_bottom - body_top
+        ),
         10,
     )
     pdf.set_y(body_top)
@@ -501,8 +518,13 @@ def _pdf_body_height(pdf, body: Sequence[Line], size: float) -> float:
     height = 0.0
     for line in body:
         _, text_x = _pdf_indent(line, size)
-        lines = pdf.multi_cell(_PAGE_W - _MARGIN - text_x, size * _PT * 1.2, _plain(line.text),
-                               dry_run=True, output="LINES")
+        lines = pdf.multi_cell(
+            _PAGE_W - _MARGIN - text_x,
+            size * _PT * 1.2,
+            _plain(line.text),
+            dry_run=True,
+            output="LINES",
+        )
         height += len(lines) * size * _PT * 1.2 + size * _PT * 0.5
     return height
 
@@ -531,8 +553,9 @@ def write_docx(seed: Path, slides: Sequence[Slide], path: Path) -> None:
     document = Document()
     grey = RGBColor(0x59, 0x59, 0x59)
 
-    def paragraph(text: str, style: str | None = None, size: int | None = None,
-                  italic: bool = False) -> None:
+    def paragraph(
+        text: str, style: str | None = None, size: int | None = None, italic: bool = False
+    ) -> None:
         para = document.add_paragraph(style=style)
         for piece, emphasised in _runs(text):
             run = para.add_run(piece)
@@ -704,30 +727,47 @@ def build_renditions(seed: Path, out: Path, formats: Iterable[str] = FORMATS) ->
 
 def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--seed", type=Path, default=None,
-                        help=f"seed text (default: the one .txt in {SHARED_SEED_DIR} if present, "
-                        f"else {BUNDLED_SEED.relative_to(REPO)})")
+    parser.add_argument(
+        "--seed",
+        type=Path,
+        default=None,
+        help=f"seed text (default: the one .txt in {SHARED_SEED_DIR} if present, "
+        f"else {BUNDLED_SEED.relative_to(REPO)})",
+    )
     parser.add_argument("--out", type=Path, required=True, help="folder to write renditions to")
-    parser.add_argument("--formats", default=",".join(FORMATS),
-                        help=f"comma-separated formats (default: {','.join(FORMATS)})")
+    parser.add_argument(
+        "--formats",
+        default=",".join(FORMATS),
+        help=f"comma-separated formats (default: {','.join(FORMATS)})",
+    )
     args = parser.parse_args(argv)
     seed = args.seed or default_seed()
     formats = [name.strip().lower() for name in args.formats.split(",") if name.strip()]
     if not seed.is_file():
-        print(f"error: seed file {seed} not found; pass --seed PATH to the seed text", file=sys.stderr)
+        print(
+            f"error: seed file {seed} not found; pass --seed PATH to the seed text", file=sys.stderr
+        )
         return 2
     try:
         written = build_renditions(seed, args.out, formats)
     except UnicodeDecodeError:
-        print(f"error: seed file {seed} is not UTF-8 text; pass --seed PATH to the seed text",
-              file=sys.stderr)
+        print(
+            f"error: seed file {seed} is not UTF-8 text; pass --seed PATH to the seed text",
+            file=sys.stderr,
+        )
+        return 2
+    except SeedError as error:
+        print(f"error: seed file {seed}: {error}", file=sys.stderr)
         return 2
     except ValueError as error:
-        print(f"error: {seed}: {error}", file=sys.stderr)
+        print(f"error: --formats: {error}", file=sys.stderr)
         return 2
     except OSError as error:
-        print(f"error: cannot write to {args.out}: {error.strerror}; pass --out DIR to a "
-              "writable folder", file=sys.stderr)
+        print(
+            f"error: cannot write to {args.out}: {error.strerror}; pass --out DIR to a "
+            "writable folder",
+            file=sys.stderr,
+        )
         return 2
     for name, path in written.items():
         print(f"{name:5} {path}")

@@ -52,9 +52,7 @@ def words(text: str) -> str:
 def seed_contents(slide) -> list[str]:
     """The text of each non-empty seed line of a slide, without list markers or *emphasis*."""
     return [
-        re.sub(r"^[\s\-⇒]+", "", line).replace("*", "")
-        for line in slide.seed_lines
-        if line.strip()
+        re.sub(r"^[\s\-⇒]+", "", line).replace("*", "") for line in slide.seed_lines if line.strip()
     ]
 
 
@@ -93,8 +91,11 @@ def test_every_seed_line_is_on_exactly_one_slide_in_order(slides):
 
 def test_seed_markers_become_bullets_with_levels(slides):
     pfefferwerk = slides[3]
-    bullets = [(line.level, line.arrow, line.text[:20]) for line in pfefferwerk.lines
-               if line.kind is renditions.Kind.BULLET]
+    bullets = [
+        (line.level, line.arrow, line.text[:20])
+        for line in pfefferwerk.lines
+        if line.kind is renditions.Kind.BULLET
+    ]
     assert bullets == [
         (0, True, "project launched by "),
         (0, True, "objective: establish"),
@@ -103,7 +104,13 @@ def test_seed_markers_become_bullets_with_levels(slides):
     ]
     wish_list = slides[7]
     assert [line.level for line in wish_list.lines if line.kind is renditions.Kind.BULLET] == [
-        0, 1, 0, 0, 0, 0]
+        0,
+        1,
+        0,
+        0,
+        0,
+        0,
+    ]
 
 
 def test_a_seed_that_is_not_the_deck_is_refused_by_name():
@@ -135,14 +142,23 @@ def test_pptx_has_a_slide_per_slide_with_titles_bullets_captions_and_notes(built
     pfefferwerk = deck.slides[3]
     body = pfefferwerk.placeholders[1].text_frame.paragraphs
     assert [(p.level, p.text[:20]) for p in body] == [
-        (0, "project launched by "), (0, "objective: establish"),
-        (0, "creation of a number"), (1, "establishment of the")]
+        (0, "project launched by "),
+        (0, "objective: establish"),
+        (0, "creation of a number"),
+        (1, "establishment of the"),
+    ]
     assert body[0]._p.xpath("./a:pPr/a:buChar/@char") == ["⇒"]
-    boxes = [shape.text_frame.text for shape in pfefferwerk.shapes
-             if shape.has_text_frame and not shape.is_placeholder]
+    boxes = [
+        shape.text_frame.text
+        for shape in pfefferwerk.shapes
+        if shape.has_text_frame and not shape.is_placeholder
+    ]
     assert boxes == ["Photo: commons.wikimedia.org"]
-    sections = [shape.text_frame.text for shape in deck.slides[2].shapes
-                if shape.has_text_frame and not shape.is_placeholder]
+    sections = [
+        shape.text_frame.text
+        for shape in deck.slides[2].shapes
+        if shape.has_text_frame and not shape.is_placeholder
+    ]
     assert sections == [SECTIONS[3]]
     assert deck.slides[4].notes_slide.notes_text_frame.text == "www.infoentrepriseslr.fr"
 
@@ -159,8 +175,10 @@ def test_pdf_is_a_printed_deck_with_wrapped_bullets(built, slides):
         for page in pages:
             largest = max(round(char["size"]) for char in page.chars)
             title_chars = page.filter(
-                lambda obj, size=largest: obj.get("object_type") != "char"
-                or round(obj["size"]) == size)
+                lambda obj, size=largest: (
+                    obj.get("object_type") != "char" or round(obj["size"]) == size
+                )
+            )
             titles.append(" ".join(title_chars.extract_text().split()))
             assert all("Bold" in char["fontname"] for char in title_chars.chars)
             for char in page.chars:
@@ -189,9 +207,14 @@ def test_docx_has_a_heading_and_a_page_per_slide(built, slides):
             pages[-1].append(paragraph)
     assert len(pages) == len(TITLES)
 
-    headings = [[(p.style.name, p.text) for p in page
-                 if p.style.name == "Title" or p.style.name.startswith("Heading")]
-                for page in pages]
+    headings = [
+        [
+            (p.style.name, p.text)
+            for p in page
+            if p.style.name == "Title" or p.style.name.startswith("Heading")
+        ]
+        for page in pages
+    ]
     expected = [[("Title", TITLES[0])]] + [[("Heading 1", title)] for title in TITLES[1:]]
     for number, section in SECTIONS.items():
         expected[number - 1] = [("Heading 1", section), ("Heading 2", TITLES[number - 1])]
@@ -216,17 +239,23 @@ def test_html_has_a_section_per_slide_with_nested_lists(built, slides):
     assert soup.find("meta", charset=True)["charset"].lower() == "utf-8"
     sections = soup.find_all("section")
     assert len(sections) == len(TITLES)
-    titles = [[h.get_text() for h in section.find_all(["h1", "h2"]) if "part" not in
-               h.get("class", [])] for section in sections]
+    titles = [
+        [h.get_text() for h in section.find_all(["h1", "h2"]) if "part" not in h.get("class", [])]
+        for section in sections
+    ]
     assert titles == [[title] for title in TITLES]
-    parts = {n: s.find("h1", class_="part").get_text() for n, s in enumerate(sections, 1)
-             if s.find("h1", class_="part")}
+    parts = {
+        n: s.find("h1", class_="part").get_text()
+        for n, s in enumerate(sections, 1)
+        if s.find("h1", class_="part")
+    }
     assert parts == SECTIONS
 
     assert_every_line_on_its_slide(slides, [section.get_text(" ") for section in sections])
     nested = sections[3].select("ul > li > ul > li")
     assert [li.get_text() for li in nested] == [
-        "establishment of the foundation (with the terrain as capital)"]
+        "establishment of the foundation (with the terrain as capital)"
+    ]
     assert sections[5].find("p", class_="caption").get_text() == "Photo: Coopcity"
 
 
@@ -241,9 +270,13 @@ def test_two_builds_are_byte_identical(built, tmp_path):
 
 
 def test_command_writes_the_chosen_formats_in_their_folders(tmp_path, capsys):
-    assert renditions.main(["--seed", str(SEED), "--out", str(tmp_path), "--formats", "html,txt"]) == 0
+    assert (
+        renditions.main(["--seed", str(SEED), "--out", str(tmp_path), "--formats", "html,txt"]) == 0
+    )
     assert sorted(p.relative_to(tmp_path).as_posix() for p in tmp_path.rglob("*.*")) == [
-        "html/reves-2018.html", "txt/reves-2018.txt"]
+        "html/reves-2018.html",
+        "txt/reves-2018.txt",
+    ]
     assert "html/reves-2018.html" in capsys.readouterr().out
 
 
