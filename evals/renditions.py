@@ -53,9 +53,9 @@ SHARED_SEED_DIR = REPO.parent / "shared" / "seed"
 STEM = "reves-2018"
 FORMATS = ("txt", "pptx", "pdf", "docx", "html")
 
-# Metadata a person's file would carry; the date of the event stands in for "now" so that
-# builds are reproducible.
-DOC_TITLE = "The role of clusters and regions in scaling up"
+# Metadata a person's file would carry. The document title is the first slide's title, as
+# PowerPoint fills it in (no words that are not in the seed); the date of the event stands in for
+# "now" so that builds are reproducible.
 DOC_AUTHOR = "REVES aisbl"
 DOC_DATE = datetime(2018, 6, 4, 9, 0, 0)
 ZIP_DATE = (2018, 6, 4, 9, 0, 0)
@@ -347,7 +347,7 @@ def write_pptx(seed: Path, slides: Sequence[Slide], path: Path) -> None:
             slide.notes_slide.notes_text_frame.text = "\n".join(notes)
 
     props = prs.core_properties
-    props.title, props.author, props.last_modified_by = DOC_TITLE, DOC_AUTHOR, DOC_AUTHOR
+    props.title, props.author, props.last_modified_by = slides[0].title, DOC_AUTHOR, DOC_AUTHOR
     props.created = props.modified = DOC_DATE
     props.revision = 1
     buffer = io.BytesIO()
@@ -428,7 +428,7 @@ def write_pdf(seed: Path, slides: Sequence[Slide], path: Path) -> None:
     pdf.add_font("DejaVu", "I", str(fonts / "DejaVuSans-Oblique.ttf"))
     pdf.set_auto_page_break(False)
     pdf.set_margins(_MARGIN, _MARGIN, _MARGIN)
-    pdf.set_title(DOC_TITLE)
+    pdf.set_title(slides[0].title)
     pdf.set_author(DOC_AUTHOR)
     pdf.set_creation_date(DOC_DATE.replace(tzinfo=UTC))
 
@@ -585,7 +585,7 @@ def write_docx(seed: Path, slides: Sequence[Slide], path: Path) -> None:
                 paragraph(line.text)
 
     props = document.core_properties
-    props.title, props.author, props.last_modified_by = DOC_TITLE, DOC_AUTHOR, DOC_AUTHOR
+    props.title, props.author, props.last_modified_by = slides[0].title, DOC_AUTHOR, DOC_AUTHOR
     props.created = props.modified = DOC_DATE
     props.revision = 1
     buffer = io.BytesIO()
@@ -614,7 +614,7 @@ def write_html(seed: Path, slides: Sequence[Slide], path: Path) -> None:
         '  <meta charset="utf-8">',
         '  <meta name="viewport" content="width=device-width, initial-scale=1">',
         f'  <meta name="author" content="{html.escape(DOC_AUTHOR)}">',
-        f"  <title>{html.escape(DOC_TITLE)}</title>",
+        f"  <title>{html.escape(slides[0].title)}</title>",
         f"  <style>\n{_HTML_STYLE}\n  </style>",
         "</head>",
         "<body>",

@@ -259,6 +259,24 @@ def test_html_has_a_section_per_slide_with_nested_lists(built, slides):
     assert sections[5].find("p", class_="caption").get_text() == "Photo: Coopcity"
 
 
+def test_document_metadata_adds_no_words_beyond_the_seed(built):
+    """The files' own titles are the first slide's title, as PowerPoint fills it in."""
+    import pdfplumber
+    from bs4 import BeautifulSoup
+    from docx import Document
+    from pptx import Presentation
+
+    with pdfplumber.open(built["pdf"]) as pdf:
+        pdf_title = pdf.metadata["Title"]
+    html_title = BeautifulSoup(built["html"].read_bytes(), "lxml").title.get_text()
+    assert {
+        Presentation(str(built["pptx"])).core_properties.title,
+        Document(str(built["docx"])).core_properties.title,
+        pdf_title,
+        html_title,
+    } == {TITLES[0]}
+
+
 # ---------------------------------------------------------------- determinism and the command
 
 
