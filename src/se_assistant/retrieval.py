@@ -4,9 +4,11 @@ with metadata filters, over the chunks that ingestion wrote."""
 from __future__ import annotations
 
 import json
+import re
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any
 
 import numpy as np
@@ -134,6 +136,9 @@ class HybridRetriever:
                     rows_by[key].setdefault(str(entry[key]), []).append(row)
             for place in _split_places(entry):
                 values["place"][fold(place)] = place
+                country = country_name(place)
+                if country:
+                    values["place"][fold(country)] = place
             name = entry.get("case")
             if name and name not in cases:
                 aliases = [a.strip() for a in str(entry.get("aliases", "")).split(",") if a.strip()]
@@ -153,6 +158,10 @@ class HybridRetriever:
                 cases[name].places = cases[name].places | places_of(entry)
         self.entities = list(cases.values())
         self.filter_values = values
+        # place names said another way ("Spain" for a heading's "ES") are words it knows
+        self.vocabulary = self.vocabulary | {
+            stem(w) for name in values["place"] for w in words(name)
+        }
         self._rows_by = rows_by
         self._learn_keywords(corpus)
         self._learn_idf()
@@ -172,7 +181,8 @@ class HybridRetriever:
         self.max_idf = max(self.idf.values(), default=1.0)
 
     def _learn_keywords(self, corpus: list[dict]) -> None:
-        """Words of a case's names that occur in no other case's chunks ("Sants", "Orca")."""
+        """Words of a subject's names that occur in no other subject's chunks and only as a
+        name, capitalised ("Sants", "Orca"; not "foundation" of "the foundation")."""
         from se_assistant.lexical import QUESTION_WORDS
 
         name_words = {
@@ -192,6 +202,9 @@ class HybridRetriever:
                 if column is not None and column + 1 < len(indptr):
                     rows = indices[int(indptr[column]) : int(indptr[column + 1])]
                     seen_in[w] = {cases[int(r)] for r in rows}
+                    lower = re.compile(rf"(?<!\w){re.escape(w)}(?!\w)")
+                    if w.isdigit() or any(lower.search(str(corpus[int(r)].get("text", ""))) for r in rows):
+                        seen_in[w].add("")  # a common word ("the foundation"), not a name
         for entity in self.entities:
             entity.keywords = tuple(
                 sorted(w for w in name_words[entity.name] if seen_in[w] <= {entity.name})
@@ -377,8 +390,21 @@ def _split_places(meta: dict[str, Any]) -> list[str]:
 
 
 def places_of(meta: dict[str, Any]) -> set[str]:
-    """Folded place names of a chunk's metadata: front-matter fields and heading places."""
-    return {fold(p) for p in _split_places(meta)}
+    """Folded place names of a chunk's metadata: front-matter fields and heading places,
+    with the country an ISO code stands for ("ES" is also "spain")."""
+    found = {fold(p) for p in _split_places(meta)}
+    return found | {fold(c) for c in map(country_name, _split_places(meta)) if c}
+
+
+@lru_cache(maxsize=4096)
+def country_name(place: str) -> str:
+    """The English name of the country a two-letter ISO 3166 code ("BE") names, else ""."""
+    if len(place) != 2 or not place.isupper() or not place.isalpha():
+        return ""
+    import pycountry
+
+    country = pycountry.countries.get(alpha_2=place)
+    return str(getattr(country, "common_name", None) or country.name) if country else ""
 
 
 def _filter_key(flt: dict[str, list[str]]) -> str:

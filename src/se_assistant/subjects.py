@@ -59,8 +59,10 @@ class Subject:
 
 def clean_heading(heading: str) -> str:
     """The heading without numbering, quotes around it or a trailing colon."""
-    text = _NUMBERING.sub("", heading.strip())
-    return text.strip().strip(_QUOTES).rstrip(":").strip()
+    text = _NUMBERING.sub("", heading.strip()).strip().rstrip(":").strip()
+    if len(text) > 1 and text[0] in _QUOTES and text[-1] in _QUOTES:
+        text = text[1:-1].strip()
+    return text
 
 
 def subject_of(heading: str) -> Subject | None:

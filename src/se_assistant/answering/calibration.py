@@ -8,10 +8,9 @@ from __future__ import annotations
 
 # ---- does the material answer? (evidence of the best chosen unit) --------------------------
 # Below MIN_SEMANTIC a unit is unrelated (dev: weather 0.35, Python 0.25; lowest answerable
-# 0.37). At SURE_SEMANTIC it answers even when the question names something the material never
-# mentions (dev: mayor 0.59, turnover 0.63).
+# 0.37). A question whose head noun ("the mayor of ...") the material never uses is refused
+# whatever the score (no dev question needs otherwise).
 MIN_SEMANTIC = 0.36
-SURE_SEMANTIC = 0.70
 
 # ---- evidence of a unit ------------------------------------------------------------------
 OVERLAP_WEIGHT = 0.35  # x the idf-weighted share of question terms the unit holds
@@ -35,6 +34,7 @@ BOILERPLATE_JACCARD = 0.5  # ... its terms (less the subject's names) this alike
 BOILERPLATE_SUBJECTS = 1  # ... with units of at least this many other subjects
 BOILERPLATE_MAX_UNITS = 50_000  # larger indexes are not searched for templates
 BOILERPLATE_MIN_TERMS = 5  # shorter units are never boilerplate
+LINK_PENALTY = 0.30  # a credit or web address answers only contact questions
 QUESTION_UNIT_PENALTY = 0.30  # a question in the material answers no question
 EXCLAMATION_PENALTY = 0.10  # an exclamation is a slogan more often than a fact
 SHORT_UNIT_PENALTY = 0.10  # a unit under SHORT_UNIT_CHARS characters, unless typed

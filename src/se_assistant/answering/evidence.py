@@ -8,8 +8,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from se_assistant.answering.calibration import MIN_SEMANTIC, SURE_SEMANTIC
-from se_assistant.answering.lexicon import CONTACT_DETAIL, FOUNDING, asks_contact, synonyms
+from se_assistant.answering.calibration import MIN_SEMANTIC
+from se_assistant.answering.lexicon import CONTACT_DETAIL, FOUNDING, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.lexical import QUESTION_WORDS, content_terms, fold, stem, words
 
@@ -59,7 +59,7 @@ def judge(
             info.text, chosen_texts
         )
         missing = "figure"
-    elif asks_contact(info.text):
+    elif info.kind == "contact":
         type_found = any(CONTACT_DETAIL.search(t) for t in chosen_texts)
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
     evidence = Evidence(best_semantic, unknown, type_found)
@@ -67,12 +67,10 @@ def judge(
         evidence.reason = "the question has no words the material could answer"
     elif not type_found:
         evidence.reason = f"the material gives no {missing}"
-    elif unknown_names := [t for t in unknown if t in info.names]:
-        evidence.reason = "the material never mentions " + _as_written(info.text, unknown_names)
+    elif unknown:  # "the mayor of X", "the weather in X": a thing the material never names
+        evidence.reason = "the material never mentions " + _as_written(info.text, unknown)
     elif best_semantic < MIN_SEMANTIC:
         evidence.reason = "no passage is close to the question"
-    elif unknown and best_semantic < SURE_SEMANTIC:
-        evidence.reason = "the material never mentions " + _as_written(info.text, unknown)
     else:
         evidence.grounded = True
     return evidence

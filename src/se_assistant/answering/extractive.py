@@ -11,15 +11,16 @@ import numpy as np
 from se_assistant.answering import calibration as cal
 from se_assistant.answering.boilerplate import template_units
 from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
-from se_assistant.answering.lexicon import synonyms
+from se_assistant.answering.lexicon import CONTACT_DETAIL, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
 from se_assistant.documents import BREADCRUMB_SEP
 from se_assistant.lexical import content_terms, fold, words
 from se_assistant.models import Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
-from se_assistant.subjects import subject_of
+from se_assistant.subjects import clean_heading, subject_of
 
+_LINKISH = re.compile(r"^\S*\w\.(?:[a-z]{2,}|[a-z]{2,}/\S*)$|@|^https?://")
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
 _WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "member",
               "founded", "run by")
@@ -133,6 +134,7 @@ class ExtractiveAnswerer:
                 + (cal.TYPED_BONUS if _typed(info, c) else 0.0)
                 + (cal.SPELLED_OUT_BONUS if _spells_out(info, c) else 0.0)
                 + (cal.LABEL_BONUS if _label_matches(info, c) else 0.0)
+                + (cal.TYPED_BONUS if _names_asked_place(info, c) else 0.0)
             )
             c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
             if c.unit.text in boilerplate:
@@ -168,9 +170,10 @@ class ExtractiveAnswerer:
             limit = max(limit, min(len(leaders), cal.MAX_LIST_UNITS))
         else:
             leaders = []
-        if info.kind in ("when", "how_many"):
+        if info.kind in ("when", "how_many", "contact"):
             typed = [c for c in ranked if _typed(info, c)]
-            if typed and typed[0].score >= best - cal.TYPED_WITHIN:  # the date or figure
+            close = info.kind == "contact" or (typed and typed[0].score >= best - cal.TYPED_WITHIN)
+            if typed and close:  # the date, figure or address asked for
                 ranked = typed + [c for c in ranked if c not in typed]
                 best = typed[0].score
         chosen: list[Candidate] = []
@@ -208,15 +211,36 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
         return bool(YEAR.search(c.unit.text))
     if info.kind == "how_many":
         return bool(NUMBER.search(c.unit.text))
+    if info.kind == "contact":
+        return bool(CONTACT_DETAIL.search(c.unit.text))
     return False
 
 
 def _label_matches(info: QuestionInfo, c: Candidate) -> bool:
-    """"Objective: ..." for "What is the aim?": the unit's label means a word of the question."""
+    """"Objective: ..." for "What is the aim?", "Who: ..." for a who-question: the unit's
+    label means a word of the question, or is its question word."""
     if not c.unit.label:
         return False
+    if info.kind in words(c.unit.label):
+        return True
     label_terms = set(content_terms(c.unit.label))
     return any(synonyms(t) & label_terms for t in info.terms)
+
+
+def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:
+    """"Is there a cluster in Spain?": the unit says its subject is in a place the question
+    names (in the words the material uses: "ES" for Spain)."""
+    if not info.places or not (info.asks_case or info.kind == "where"):
+        return False
+    asked = {fold(v) for vals in info.places.values() for v in vals}
+    text = " " + " ".join(words(c.unit.text)) + " "
+    return any(f" {' '.join(words(p))} " in text for p in asked)
+
+
+def _only_links(text: str) -> bool:
+    """"Photo: example.org", "www.example.org": a credit or address, no statement."""
+    value = text.split(":", 1)[1] if re.match(r"^[\w ]{1,20}:\s", text) else text
+    return bool(value.strip()) and all(_LINKISH.search(w) for w in value.split())
 
 
 def about_subjects(info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
@@ -276,8 +300,10 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj += cal.WHERE_HINT_BONUS
     elif info.kind == "who" and (c.unit.label == "who" or any(h in text for h in _WHO_HINTS)):
         adj += cal.WHO_HINT_BONUS
-    if c.unit.heading and info.kind != "where":
+    if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c):
         adj -= cal.HEADING_PENALTY
+    if info.kind != "contact" and _only_links(c.unit.text):
+        adj -= cal.LINK_PENALTY
     if c.unit.text.rstrip().endswith("?"):  # the material asking, not telling
         adj -= cal.QUESTION_UNIT_PENALTY
     elif c.unit.text.rstrip().endswith("!") and info.kind != "yes_no":  # a slogan
@@ -316,11 +342,12 @@ def _sentence(c: Candidate, prefixed: set[str]) -> str:
     names = [subject, *str(c.passage.metadata.get("aliases", "")).split(",")]
     if not c.unit.heading and c.passage.node_id not in prefixed:
         if not subject and c.unit.bullet:
-            subject = str(c.passage.metadata.get("section", ""))
+            subject = clean_heading(str(c.passage.metadata.get("section", "")))
         if subject and not any(n.strip() and fold(n.strip()) in fold(text) for n in names if n):
             text = f"{subject}: {text[0].upper() + text[1:]}"
             prefixed.add(c.passage.node_id)
-    text = text[0].upper() + text[1:]
+    if text.split(" ", 1)[0].isalpha():  # not "office@example.org" or "www.example.org"
+        text = text[0].upper() + text[1:]
     if text[-1] not in ".!?…":
         text += "."
     return text

@@ -12,7 +12,7 @@ _FAMILIES = (
     ("goal", "aim", "objective", "purpose", "mission", "target", "intent", "intention"),
     ("member", "partner", "participant", "structure", "organisation", "organization", "player",
      "actor", "stakeholder"),
-    ("found", "establish", "create", "creation", "establishment", "launch"),
+    ("found", "establish", "create", "creation", "establishment", "launch", "set", "setup"),
     ("fund", "finance", "financing", "capital", "money", "funding"),
     ("help", "support", "assist"),
     ("run", "offer", "provide", "organise", "organize", "hold"),

@@ -6,6 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from se_assistant.answering.lexicon import asks_contact
 from se_assistant.lexical import content_terms, fold, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
@@ -28,7 +29,7 @@ class QuestionInfo:
     """The parts of a question the answerer and the refusal check use."""
 
     text: str
-    kind: str  # who | where | when | how_many | how | what | yes_no
+    kind: str  # who | where | when | how_many | contact | how | what | yes_no
     is_list: bool
     entities: list[str] = field(default_factory=list)  # canonical case names mentioned
     terms: list[str] = field(default_factory=list)  # content stems, entity names removed
@@ -67,12 +68,9 @@ def analyse(
     terms = [t for t in content_terms(folded) if t not in entity_terms]
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
     names = [t for w in capitalised for t in content_terms(w) if t in terms]
-    heads = [
-        t
-        for w in _HEAD.findall(fold(text))
-        for t in content_terms(w)
-        if t in terms
-    ]
+    # "What does the presentation distinguish?": after do/does/did the last word is a verb
+    head_text = _DO_QUESTION.sub("", fold(text)) if _DO_QUESTION.search(fold(text)) else fold(text)
+    heads = [t for w in _HEAD.findall(head_text) for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
         kind=_kind(text),
@@ -107,8 +105,10 @@ _ASKS_CASE = re.compile(
     r"\bis\s+there\s+(?:a|an|any)\s+[a-z-]+\b",
     re.IGNORECASE,
 )
+_DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|will|would|should)\b.*?([\w-]+)\s*\?*\s*$")
 _HEAD = re.compile(
-    r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)?([\w-]+)\s*(?=\b(?:of|for)\b|\?|$)"
+    r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)?([\w-]+)\s*"
+    r"(?=\b(?:of|for|be|is|are|was|were|will|like)\b|\?|$)"
 )
 
 
@@ -136,6 +136,8 @@ def _kind(text: str) -> str:
         return "when"
     if re.match(r"^how (many|much)\b", t) or re.search(r"\b(number of|budget|cost|price)\b", t):
         return "how_many"
+    if asks_contact(t):
+        return "contact"
     if re.match(
         r"^(where|(in|from) (which|what) (city|cities|country|countries|region|regions|place|places)|"
         r"(which|what) (city|cities|country|countries|region|regions|places?))\b",
