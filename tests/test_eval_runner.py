@@ -287,3 +287,31 @@ def test_a_corpus_that_is_no_folder_is_one_error_line(tmp_path, capsys):
     assert code == 2
     assert err.strip() == f"error: --corpus {tmp_path / 'nope'}: not a folder; pass a folder of documents"
     assert not (tmp_path / "reports").exists()
+
+
+def test_answers_that_contradict_their_citations_break_the_faithful_sentences_gate(
+    assistant, tmp_path, monkeypatch
+):
+    import dataclasses
+
+    from se_assistant.chat import Chat
+
+    asked = Chat.ask
+
+    def negated(self, question):  # a planted bug: every grounded answer says the opposite
+        answer = asked(self, question)
+        text = answer.text.replace(" was ", " was not ").replace(" is ", " is not ")
+        return dataclasses.replace(answer, text=text)
+
+    set_file = tmp_path / "set.yaml"
+    set_file.write_text(SMALL_SET.replace("[zeppelin]", "[brewery]").replace(
+        "  regressions: {max: 0}\n", "  faithful_sentence_share: {min: 1.0}\n"), encoding="utf-8")
+    honest = evaluate(assistant, set_file, tmp_path / "honest", progress=False)
+    monkeypatch.setattr(Chat, "ask", negated)
+    planted = evaluate(assistant, set_file, tmp_path / "planted", progress=False)
+
+    assert honest.passed, honest.failures
+    assert _run(planted.report)["metrics"]["fact_recall"] == 1.0  # the words are all still there
+    assert planted.failures == ["dev/index: faithful_sentence_share 0.000 < 1"]
+    funding = next(i for i in _run(planted.report)["items"] if i["id"] == "funding")
+    assert funding["unfaithful"] and "was not established" in funding["unfaithful"][0]

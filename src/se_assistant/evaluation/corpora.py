@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import importlib.util
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
@@ -79,16 +80,26 @@ def _renditions_module():
     if not script.is_file():
         raise RenditionError(f"--renditions needs {RENDITIONS_SCRIPT} from a source checkout "
                              f"(not found at {script}); pass --corpus DIR for each rendition")
-    spec = importlib.util.spec_from_file_location("se_assistant_eval_renditions", script)
+    name = "se_assistant_eval_renditions"
+    spec = importlib.util.spec_from_file_location(name, script)
     module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
+    sys.modules[name] = module  # dataclasses look their module up while it is executed
+    try:
+        spec.loader.exec_module(module)
+    except Exception:
+        del sys.modules[name]
+        raise
     if not hasattr(module, "build_renditions"):
         raise RenditionError(f"{script} has no build_renditions(seed, out); update the checkout")
     return module
 
 
-def default_seed() -> Path:
-    """The seed text next to the checkout: ``../shared/seed/`` (its first .txt file)."""
+def default_seed(module=None) -> Path:
+    """The seed the renditions script bundles (its ``BUNDLED_SEED``), else the first .txt file
+    in ``../shared/seed/`` next to the checkout."""
+    bundled = getattr(module, "BUNDLED_SEED", None)
+    if bundled is not None and Path(bundled).is_file():
+        return Path(bundled)
     return repo_root().parent / "shared" / "seed"
 
 
@@ -107,8 +118,11 @@ def build_renditions(seed: Path | None, out: Path) -> list[Path]:
     """The folders of the seed's renditions (txt, pptx, pdf, docx, html) built into ``out`` by
     the checkout's ``evals/renditions.py``."""
     module = _renditions_module()
-    seed_file = _seed_file(seed if seed is not None else default_seed())
-    built = module.build_renditions(seed_file, out)
+    seed_file = _seed_file(seed if seed is not None else default_seed(module))
+    try:
+        built = module.build_renditions(seed_file, out)
+    except ValueError as exc:  # the script's own one-line errors (unknown seed or format)
+        raise RenditionError(f"{RENDITIONS_SCRIPT}: {exc}") from None
     folders: list[Path] = []
     for path in built.values():
         folder = Path(path) if Path(path).is_dir() else Path(path).parent
