@@ -305,7 +305,7 @@ def test_the_rendition_gap_takes_a_maximum_only(tmp_path):
 
 
 def test_the_worst_rendition_is_measured_against_the_first_in_the_right_direction(tmp_path):
-    from se_assistant.evaluation.runner import gap_failures, rendition_gaps
+    from se_assistant.evaluation.gate import gap_failures, rendition_gaps
 
     eval_set = load_eval_set(_write(tmp_path, (
         "thresholds:\n  hit_at_3: {min: 0.9}\n  false_refusal_rate: {max: 0.05}\n"

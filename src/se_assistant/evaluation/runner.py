@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from se_assistant.errors import SeAssistantError
 from se_assistant.evaluation import faithfulness, metrics
 from se_assistant.evaluation.dataset import EvalItem, EvalSet, load_eval_set, source_key
+from se_assistant.evaluation.gate import gap_failures, rendition_gaps, threshold_failures
 
 if TYPE_CHECKING:
     from se_assistant.assistant import Assistant
@@ -29,8 +30,6 @@ RETRIEVAL_NOTE = (
 )
 # The name of the only rendition when the eval runs on the current index.
 INDEX_RENDITION = "index"
-# Metrics that are not shares between 0 and 1: no rendition gap is computed for them.
-NOT_SHARES = ("latency_median", "latency_p95", "regressions")
 
 
 def repo_root() -> Path:
@@ -200,53 +199,6 @@ def run_items(assistant: Assistant, eval_set: EvalSet, progress: bool = True,
     return results
 
 
-# ---- the gate ------------------------------------------------------------------------------
-def threshold_failures(eval_set: EvalSet, overall: dict[str, Any], where: str) -> list[str]:
-    """The thresholds the metrics break, one line each naming ``where`` (split/rendition)."""
-    failures = []
-    for name, threshold in eval_set.metric_thresholds.items():
-        problem = threshold.failure(name, overall.get(name))
-        if problem:
-            failures.append(f"{where}: {problem}")
-    return failures
-
-
-def rendition_gaps(eval_set: EvalSet, by_rendition: dict[str, dict[str, Any]]) -> dict[str, dict]:
-    """For each thresholded share, the worst rendition against the first one: higher is better
-    for a metric with a ``min``, lower for one with only a ``max``. Empty for one rendition."""
-    names = list(by_rendition)
-    if len(names) < 2:
-        return {}
-    first = names[0]
-    gaps: dict[str, dict] = {}
-    for metric, threshold in eval_set.metric_thresholds.items():
-        if metric in NOT_SHARES:
-            continue
-        reference = by_rendition[first].get(metric)
-        values = {n: by_rendition[n].get(metric) for n in names[1:]}
-        values = {n: v for n, v in values.items() if v is not None}
-        if reference is None or not values:
-            continue
-        higher_is_better = threshold.min is not None
-        worst = (min if higher_is_better else max)(values, key=values.__getitem__)
-        gap = reference - values[worst] if higher_is_better else values[worst] - reference
-        gaps[metric] = {"first": first, "first_value": reference, "worst": worst,
-                        "worst_value": values[worst], "gap": max(gap, 0.0)}
-    return gaps
-
-
-def gap_failures(eval_set: EvalSet, gaps: dict[str, dict], split: str) -> list[str]:
-    """The gaps wider than the set's ``rendition_gap``, one line each."""
-    limit = eval_set.rendition_gap
-    if limit is None:
-        return []
-    return [
-        f"{split}: rendition gap {metric}: {g['worst']} {g['worst_value']:.3f} vs {g['first']} "
-        f"{g['first_value']:.3f} (gap {g['gap']:.3f} > {limit:g})"
-        for metric, g in gaps.items() if g["gap"] > limit + 1e-9
-    ]
-
-
 # ---- outcome -------------------------------------------------------------------------------
 @dataclass
 class EvalOutcome:
@@ -328,10 +280,40 @@ def evaluate(
     progress: bool = True,
 ) -> EvalOutcome:
     """Run the eval set(s) (default: the dev and test splits) on the current index of
-    ``assistant``, compare with ``baseline`` (default: the latest report in ``report_dir``),
-    write the Markdown/JSON/PNG report and apply the gate."""
+    ``assistant`` (the report's one rendition, ``index``), compare with ``baseline`` (default:
+    the latest report in ``report_dir``), write the Markdown/JSON/PNG report and apply the
+    gate (see :func:`evaluate_renditions`)."""
     return evaluate_renditions([Rendition(INDEX_RENDITION, assistant)], set_path, report_dir,
                                baseline, progress)
+
+
+def run_rendition(rendition: Rendition, eval_set: EvalSet, where: str,
+                  baseline_items: list[dict[str, Any]] | None, progress: bool) -> dict[str, Any]:
+    """One set on one rendition: metrics (overall and per tag), the changes against the
+    baseline's items, the thresholds broken (named by ``where``) and every item."""
+    from se_assistant.evaluation.report import compare
+
+    started = time.perf_counter()
+    results = run_items(rendition.assistant, eval_set, progress, label=where)
+    scores = [r.scores for r in results if r.scores]
+    overall = metrics.summarise(scores)
+    items = [r.to_dict() for r in results]
+    changes = (compare({"items": baseline_items}, items) if baseline_items is not None
+               else {"regressed": [], "improved": []})
+    overall["regressions"] = len(changes["regressed"]) if baseline_items is not None else None
+    return {
+        "metrics": overall, "by_tag": metrics.summarise_by_tag(scores), "changes": changes,
+        "failures": threshold_failures(eval_set, overall, where),
+        "seconds": round(time.perf_counter() - started, 3), "items": items,
+    }
+
+
+def _set_paths(set_path: str | Path | Sequence[str | Path] | None) -> list[Path]:
+    if set_path is None:
+        return default_set_paths()
+    if isinstance(set_path, str | Path):
+        return [Path(set_path)]
+    return [Path(p) for p in set_path]
 
 
 def evaluate_renditions(
@@ -341,20 +323,15 @@ def evaluate_renditions(
     baseline: str | Path | None = None,
     progress: bool = True,
 ) -> EvalOutcome:
-    """Run the eval set(s) on every rendition, side by side. The gate applies to the test
-    split(s) (to every set run when none is a test split): each rendition's thresholds, and
-    the worst rendition's gap to the first one (``rendition_gap``)."""
+    """Run the eval set(s) (default: the dev and test splits) on every rendition, side by side,
+    compare with ``baseline`` (default: the latest report in ``report_dir``), write the report
+    and apply the gate: to the test split(s) (to every set run when none is a test split), each
+    rendition's thresholds and the worst rendition's gap to the first one (``rendition_gap``)."""
     from se_assistant.evaluation import report as reports
 
     if not renditions:
         raise SeAssistantError("no index to evaluate; pass --corpus DIR or ingest first")
-    if set_path is None:
-        paths = default_set_paths()
-    elif isinstance(set_path, str | Path):
-        paths = [Path(set_path)]
-    else:
-        paths = [Path(p) for p in set_path]
-    eval_sets = [(p, load_eval_set(p)) for p in paths]
+    eval_sets = [(p, load_eval_set(p)) for p in _set_paths(set_path)]
     report_dir = Path(report_dir) if report_dir else default_report_dir()
     if baseline:
         previous, previous_path = reports.load_report(Path(baseline)), Path(baseline)
@@ -368,28 +345,17 @@ def evaluate_renditions(
     information: list[str] = []
     for name, (path, eval_set) in zip(_split_names(eval_sets), eval_sets, strict=True):
         gated = eval_set.split == "test" or not has_test
-        runs: dict[str, dict[str, Any]] = {}
-        failures: list[str] = []
-        for rendition in renditions:
-            run_started = time.perf_counter()
-            results = run_items(rendition.assistant, eval_set, progress,
-                                label=f"{name}/{rendition.name}")
-            scores = [r.scores for r in results if r.scores]
-            overall = metrics.summarise(scores)
-            items = [r.to_dict() for r in results]
-            old = reports.baseline_items(previous, name, str(path), rendition.name,
-                                         first=rendition is renditions[0])
-            changes = (reports.compare({"items": old}, items) if old is not None
-                       else {"regressed": [], "improved": []})
-            overall["regressions"] = len(changes["regressed"]) if old is not None else None
-            problems = threshold_failures(eval_set, overall, f"{name}/{rendition.name}")
-            failures += problems
-            runs[rendition.name] = {
-                "metrics": overall, "by_tag": metrics.summarise_by_tag(scores),
-                "changes": changes, "failures": problems,
-                "seconds": round(time.perf_counter() - run_started, 3), "items": items,
-            }
+        runs = {
+            r.name: run_rendition(
+                r, eval_set, f"{name}/{r.name}",
+                reports.baseline_items(previous, name, str(path), r.name,
+                                       first=r is renditions[0]),
+                progress,
+            )
+            for r in renditions
+        }
         gaps = rendition_gaps(eval_set, {n: r["metrics"] for n, r in runs.items()})
+        failures = [f for r in runs.values() for f in r["failures"]]
         failures += gap_failures(eval_set, gaps, name)
         (gate if gated else information).extend(failures)
         splits.append({
@@ -402,13 +368,13 @@ def evaluate_renditions(
     seconds = time.perf_counter() - started
 
     settings = renditions[0].assistant.settings
+    one_index = len(renditions) == 1 and renditions[0].corpus is None
     report: dict[str, Any] = {
         "format": REPORT_FORMAT,
         "created": dt.datetime.now().astimezone().isoformat(timespec="seconds"),
         "seconds": round(seconds, 3),
         "settings": {
-            "data_dir": str(settings.data_dir) if len(renditions) == 1 and
-            renditions[0].corpus is None else None,
+            "data_dir": str(settings.data_dir) if one_index else None,
             "embed_model": settings.embed_model,
             "top_k": settings.top_k,
             "llm_provider": settings.llm_provider,
