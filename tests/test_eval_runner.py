@@ -315,3 +315,27 @@ def test_answers_that_contradict_their_citations_break_the_faithful_sentences_ga
     assert planted.failures == ["dev/index: faithful_sentence_share 0.000 < 1"]
     funding = next(i for i in _run(planted.report)["items"] if i["id"] == "funding")
     assert funding["unfaithful"] and "was not established" in funding["unfaithful"][0]
+
+
+def test_with_a_test_split_only_the_test_split_is_gated(assistant, tmp_path, capsys):
+    dev = tmp_path / "dev.yaml"
+    dev.write_text(SMALL_SET.replace("fact_recall: {min: 0.5}", "fact_recall: {min: 1.0}"),
+                   encoding="utf-8")  # 'zeppelin' is never found: the dev split breaks this
+    test = tmp_path / "test.yaml"
+    test.write_text("split: test\n" + SMALL_SET.replace("[zeppelin]", "[brewery]"),
+                    encoding="utf-8")
+    common = ["--data-dir", str(assistant.settings.data_dir), "--report-dir",
+              str(tmp_path / "reports"), "--no-progress"]
+
+    both = cli.main(["eval", "--set", str(dev), "--set", str(test), *common])
+    out = capsys.readouterr()
+    assert both == 0
+    assert "not gated: dev/index: fact_recall 0.667 < 1" in out.err
+    assert "below threshold" not in out.err
+    assert "gate (test) passed" in out.out
+    report = json.loads((tmp_path / "reports" / "latest.json").read_text(encoding="utf-8"))
+    assert [(s["name"], s["gated"]) for s in report["splits"]] == [("dev", False), ("test", True)]
+
+    alone = cli.main(["eval", "--set", str(dev), *common])
+    assert alone == 1  # a run without a test split gates what it runs
+    assert "below threshold: dev/index: fact_recall 0.667 < 1" in capsys.readouterr().err
