@@ -200,7 +200,7 @@ def _question_row(item: dict[str, Any]) -> str:
             f"{_cell('; '.join(problems)) or '–'} | {_fmt(item.get('latency'))} |")
 
 
-QUESTION_HEADER = ["| id | asked | answered | cited (✓ holds the evidence) | hit@3 | facts missing "
+QUESTION_HEADER = ["| id | asked | answered | cited (✓ expected passage) | hit@3 | facts missing "
                    "| sentence problems | s |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
 
 
