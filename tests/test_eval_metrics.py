@@ -339,3 +339,17 @@ def test_both_bundled_splits_gate_faithful_sentences_and_take_evidence_from_the_
                 assert item.evidence, item.id
             for fragment in item.evidence:
                 assert " ".join(lexical_words(fragment)) in seed_words, (item.id, fragment)
+
+
+def test_a_baseline_is_matched_by_split_and_rendition_and_format_1_stands_for_the_first():
+    from se_assistant.evaluation.report import baseline_items
+
+    v2 = {"splits": [{"name": "test", "renditions": {"pdf": {"items": ["pdf-test"]}}},
+                     {"name": "dev", "renditions": {"pdf": {"items": ["pdf-dev"]}}}]}
+    assert baseline_items(v2, "dev", "q.yaml", "pdf") == ["pdf-dev"]
+    assert baseline_items(v2, "dev", "q.yaml", "txt") is None
+    assert baseline_items(None, "dev", "q.yaml", "pdf") is None
+    v1 = {"eval_set": "q.yaml", "items": ["old"]}
+    assert baseline_items(v1, "dev", "q.yaml", "corpus", first=True) == ["old"]
+    assert baseline_items(v1, "dev", "q.yaml", "pdf", first=False) is None
+    assert baseline_items(v1, "dev", "other.yaml", "corpus", first=True) is None
