@@ -388,6 +388,6 @@ def render_chart(report: dict[str, Any], path: Path) -> None:
             right.set_xticks(range(len(names)), names, fontsize=8)
         right.set_title("pass rate per tag")
     fig.suptitle(f"se-assistant eval · {report['created']}")
-    fig.tight_layout()
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / sum(heights)))  # room for the title
     fig.savefig(path, dpi=100)
     plt.close(fig)
