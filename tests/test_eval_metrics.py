@@ -10,6 +10,7 @@ import pytest
 from se_assistant.evaluation import metrics
 from se_assistant.evaluation.dataset import EvalSetError, Threshold, load_eval_set
 from se_assistant.evaluation.report import compare
+from se_assistant.lexical import words as lexical_words
 
 REPO = Path(__file__).resolve().parents[1]
 BUNDLED_SET = REPO / "evals" / "questions.yaml"
@@ -238,3 +239,117 @@ def test_every_expected_source_exists_in_the_ingested_corpus(assistant):
               for p in assistant.retriever.all_chunks()}
     expected = {s.key for i in load_eval_set(BUNDLED_SET).items for s in i.sources}
     assert expected - chunks == set()
+
+
+# ---- evidence, splits and renditions ---------------------------------------------------------
+def test_evidence_is_found_across_case_accents_punctuation_bullets_and_wrapped_lines():
+    pdf_page = "- ⇒ Activities: training, Coòpolis (promoting new\ncooperative start-ups and"
+    assert metrics.holds_evidence(pdf_page, ["promoting new cooperative start-ups"])
+    assert metrics.holds_evidence("ACTIVITIES — TRAINING; COOPOLIS", ["Activities: training, Coòpolis"])
+    assert not metrics.holds_evidence(pdf_page, ["promoting new cooperative jobs"])
+    assert not metrics.holds_evidence("retraining", ["training"])  # whole words only
+
+
+def test_evidence_keys_rank_passages_that_hold_any_fragment():
+    passages = [("r0", "Coopcity (Brussels, BE)"), ("r1", "Programmes: SEEDS (start-ups), BLOSSOM"),
+                ("r2", "POLLINIZE (multi-actor projects), INNOVATE (experimentation)")]
+    expected = metrics.evidence_keys(passages, ["SEEDS (start-ups)", "INNOVATE (experimentation)"])
+    assert expected == ["r1", "r2"]
+    ids = [key for key, _ in passages]
+    assert metrics.hit_at_k(ids, expected, 1) == 0.0
+    assert metrics.reciprocal_rank(ids, expected) == pytest.approx(1 / 2)
+
+
+def test_faithful_llm_and_smalltalk_shares_count_their_own_items():
+    extractive = metrics.ItemScores(True, True, 1.0, faithful_sentences=3, checked_sentences=4)
+    llm = metrics.ItemScores(True, True, 1.0, supported_sentences=1, llm_sentences=2)
+    refused = metrics.ItemScores(True, False, 1.0, faithful_sentences=0, checked_sentences=0)
+    thanks = metrics.ItemScores(False, False, 1.0, smalltalk=True, clean=True)
+    cited_thanks = metrics.ItemScores(False, False, 1.0, smalltalk=True, clean=False)
+    summary = metrics.summarise([extractive, llm, refused, thanks, cited_thanks])
+    assert summary["faithful_sentence_share"] == pytest.approx(3 / 4)
+    assert summary["llm_supported_share"] == pytest.approx(1 / 2)
+    assert summary["smalltalk_clean_share"] == pytest.approx(1 / 2)
+    assert thanks.passed and not cited_thanks.passed
+    assert metrics.summarise([refused])["smalltalk_clean_share"] is None
+
+
+ITEM = "  - id: q1\n    turns: [Who]\n    reference: x\n    answerable: false\n"
+
+
+def test_a_set_file_names_its_split_and_defaults_to_dev(tmp_path):
+    assert load_eval_set(_write(tmp_path, "items:\n" + ITEM)).split == "dev"
+    assert load_eval_set(_write(tmp_path, "split: test\nitems:\n" + ITEM)).split == "test"
+    with pytest.raises(EvalSetError, match="split"):
+        load_eval_set(_write(tmp_path, "split: final\nitems:\n" + ITEM))
+
+
+def test_an_answerable_item_may_name_its_evidence_instead_of_sources(tmp_path):
+    text = ("items:\n  - id: q1\n    turns: [Who]\n    reference: x\n    facts: [a]\n"
+            "    evidence: [\"two universities (Messina and Reggio Calabria)\"]\n")
+    item = load_eval_set(_write(tmp_path, text)).items[0]
+    assert item.evidence == ["two universities (Messina and Reggio Calabria)"]
+    assert item.sources == []
+    with pytest.raises(EvalSetError, match="evidence"):
+        load_eval_set(_write(tmp_path, text.replace('"two universities (Messina and Reggio '
+                                                    'Calabria)"', '"—"')))
+
+
+def test_the_rendition_gap_takes_a_maximum_only(tmp_path):
+    good = load_eval_set(_write(tmp_path, "thresholds:\n  rendition_gap: {max: 0.05}\n"
+                                          "items:\n" + ITEM))
+    assert good.rendition_gap == 0.05 and "rendition_gap" not in good.metric_thresholds
+    with pytest.raises(EvalSetError, match="rendition_gap"):
+        load_eval_set(_write(tmp_path, "thresholds:\n  rendition_gap: {min: 0.05}\nitems:\n"
+                                       + ITEM))
+
+
+def test_the_worst_rendition_is_measured_against_the_first_in_the_right_direction(tmp_path):
+    from se_assistant.evaluation.gate import gap_failures, rendition_gaps
+
+    eval_set = load_eval_set(_write(tmp_path, (
+        "thresholds:\n  hit_at_3: {min: 0.9}\n  false_refusal_rate: {max: 0.05}\n"
+        "  latency_p95: {max: 1}\n  rendition_gap: {max: 0.05}\nitems:\n" + ITEM)))
+    by_rendition = {
+        "corpus": {"hit_at_3": 1.0, "false_refusal_rate": 0.0, "latency_p95": 0.1},
+        "txt": {"hit_at_3": 0.98, "false_refusal_rate": 0.1, "latency_p95": 0.9},
+        "pdf": {"hit_at_3": 0.9, "false_refusal_rate": 0.02, "latency_p95": 0.2},
+    }
+    gaps = rendition_gaps(eval_set, by_rendition)
+    assert set(gaps) == {"hit_at_3", "false_refusal_rate"}  # latency is no share
+    assert gaps["hit_at_3"]["worst"] == "pdf" and gaps["hit_at_3"]["gap"] == pytest.approx(0.1)
+    assert gaps["false_refusal_rate"]["worst"] == "txt"
+    failures = gap_failures(eval_set, gaps, "test")
+    assert failures == [
+        "test: rendition gap hit_at_3: pdf 0.900 vs corpus 1.000 (gap 0.100 > 0.05)",
+        "test: rendition gap false_refusal_rate: txt 0.100 vs corpus 0.000 (gap 0.100 > 0.05)",
+    ]
+    assert rendition_gaps(eval_set, {"corpus": by_rendition["corpus"]}) == {}
+
+
+def test_both_bundled_splits_gate_faithful_sentences_and_take_evidence_from_the_slides():
+    seed_words = " ".join(lexical_words((REPO / "corpus/presentation.md").read_text("utf-8")))
+    for path, split in ((BUNDLED_SET, "dev"), (REPO / "evals/questions-test.yaml", "test")):
+        eval_set = load_eval_set(path)
+        assert eval_set.split == split
+        assert eval_set.thresholds["faithful_sentence_share"].min == 1.0
+        assert eval_set.rendition_gap == 0.05
+        for item in eval_set.items:
+            if item.answerable:
+                assert item.evidence, item.id
+            for fragment in item.evidence:
+                assert " ".join(lexical_words(fragment)) in seed_words, (item.id, fragment)
+
+
+def test_a_baseline_is_matched_by_split_and_rendition_and_format_1_stands_for_the_first():
+    from se_assistant.evaluation.report import baseline_items
+
+    v2 = {"splits": [{"name": "test", "renditions": {"pdf": {"items": ["pdf-test"]}}},
+                     {"name": "dev", "renditions": {"pdf": {"items": ["pdf-dev"]}}}]}
+    assert baseline_items(v2, "dev", "q.yaml", "pdf") == ["pdf-dev"]
+    assert baseline_items(v2, "dev", "q.yaml", "txt") is None
+    assert baseline_items(None, "dev", "q.yaml", "pdf") is None
+    v1 = {"eval_set": "q.yaml", "items": ["old"]}
+    assert baseline_items(v1, "dev", "q.yaml", "corpus", first=True) == ["old"]
+    assert baseline_items(v1, "dev", "q.yaml", "pdf", first=False) is None
+    assert baseline_items(v1, "dev", "other.yaml", "corpus", first=True) is None

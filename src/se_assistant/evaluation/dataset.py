@@ -19,14 +19,23 @@ GATED_METRICS = (
     "fact_recall",
     "citation_precision",
     "cited_sentence_share",
+    "faithful_sentence_share",
+    "llm_supported_share",
     "refusal_accuracy",
     "false_refusal_rate",
     "pass_rate",
+    "smalltalk_clean_share",
     "latency_median",
     "latency_p95",
     "regressions",
 )
-MetricName = Literal[GATED_METRICS]  # type: ignore[valid-type]
+# Not a metric: the largest gap allowed between the first rendition and the worst one on each
+# gated share (see ``EvalSet.thresholds``).
+RENDITION_GAP = "rendition_gap"
+ThresholdName = Literal[(*GATED_METRICS, RENDITION_GAP)]  # type: ignore[valid-type]
+Split = Literal["dev", "test"]
+# Items with this tag are chat turns that are no question; they are scored for a clean reply.
+SMALLTALK_TAG = "smalltalk"
 
 
 class EvalSetError(SeAssistantError):
@@ -53,12 +62,15 @@ class EvalItem(_Strict):
     """One question (or conversation: only the last turn is scored) and what a good answer has.
 
     ``facts`` are groups of alternatives: each group must appear in the answer text through at
-    least one of its phrases (case- and accent-insensitive, whole words)."""
+    least one of its phrases (case- and accent-insensitive, whole words). ``evidence`` are
+    fragments of the source text: a passage holding any of them is where the answer comes from,
+    whatever file or format it is in (they replace ``sources`` in the metrics when given)."""
 
     id: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
     turns: list[str] = Field(min_length=1)
     reference: str = Field(min_length=1)
     sources: list[ExpectedSource] = Field(default_factory=list)
+    evidence: list[str] = Field(default_factory=list)
     facts: list[list[str]] = Field(default_factory=list)
     answerable: bool = True
     tags: list[str] = Field(default_factory=list)
@@ -68,6 +80,15 @@ class EvalItem(_Strict):
     def _turns_not_blank(cls, value: list[str]) -> list[str]:
         if any(not t.strip() for t in value):
             raise ValueError("a turn is empty")
+        return value
+
+    @field_validator("evidence")
+    @classmethod
+    def _evidence_has_words(cls, value: list[str]) -> list[str]:
+        from se_assistant.lexical import words
+
+        if any(not words(fragment) for fragment in value):
+            raise ValueError("an evidence fragment has no words")
         return value
 
     @field_validator("facts", mode="before")
@@ -87,8 +108,8 @@ class EvalItem(_Strict):
 
     @model_validator(mode="after")
     def _consistent(self) -> EvalItem:
-        if self.answerable and not self.sources:
-            raise ValueError("an answerable item needs at least one expected source")
+        if self.answerable and not (self.sources or self.evidence):
+            raise ValueError("an answerable item needs evidence or at least one expected source")
         if self.answerable and not self.facts:
             raise ValueError("an answerable item needs at least one required fact")
         if not self.answerable and self.facts:
@@ -100,9 +121,15 @@ class EvalItem(_Strict):
         return [s.key for s in self.sources]
 
     @property
+    def smalltalk(self) -> bool:
+        """A chat turn that is no question ("thanks!"): it wants a reply without citations."""
+        return SMALLTALK_TAG in self.tags
+
+    @property
     def fingerprint(self) -> str:
         """Changes when what is asked or expected changes (so old results stop comparing)."""
-        data = self.model_dump(include={"turns", "sources", "facts", "answerable"})
+        fields = {"turns", "sources", "facts", "answerable"} | ({"evidence"} if self.evidence else set())
+        data = self.model_dump(include=fields)
         return hashlib.sha1(json.dumps(data, sort_keys=True).encode()).hexdigest()[:12]
 
 
@@ -130,12 +157,32 @@ class Threshold(_Strict):
 
 
 class EvalSet(_Strict):
-    """An eval set: thresholds (the gate) and items."""
+    """An eval set: its ``split`` (``dev`` to calibrate on, ``test`` held out and gated),
+    thresholds (the gate) and items."""
 
     version: Literal[1] = 1
+    split: Split = "dev"
     description: str = ""
-    thresholds: dict[MetricName, Threshold] = Field(default_factory=dict)
+    thresholds: dict[ThresholdName, Threshold] = Field(default_factory=dict)
     items: list[EvalItem] = Field(min_length=1)
+
+    @field_validator("thresholds")
+    @classmethod
+    def _gap_is_a_maximum(cls, value: dict[str, Threshold]) -> dict[str, Threshold]:
+        gap = value.get(RENDITION_GAP)
+        if gap is not None and (gap.max is None or gap.min is not None):
+            raise ValueError(f"{RENDITION_GAP} takes only max (the largest gap allowed)")
+        return value
+
+    @property
+    def metric_thresholds(self) -> dict[str, Threshold]:
+        """The thresholds on metrics (all but ``rendition_gap``)."""
+        return {k: v for k, v in self.thresholds.items() if k != RENDITION_GAP}
+
+    @property
+    def rendition_gap(self) -> float | None:
+        gap = self.thresholds.get(RENDITION_GAP)
+        return gap.max if gap else None
 
     @model_validator(mode="after")
     def _unique_ids(self) -> EvalSet:

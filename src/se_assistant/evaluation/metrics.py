@@ -1,7 +1,8 @@
 """The eval metrics as pure functions over plain values (unit-tested on hand-computed examples).
 
 Per item: retrieval hit@k and reciprocal rank (llama-index's ``HitRate``/``MRR``), fact recall,
-citation precision and cited-sentence share. Over items: :func:`summarise`."""
+citation precision, cited-sentence share and which passages hold the item's evidence. Over
+items: :func:`summarise`. Faithfulness of sentences is in :mod:`.faithfulness`."""
 
 from __future__ import annotations
 
@@ -68,6 +69,26 @@ def reciprocal_rank(retrieved: Sequence[str], expected: Iterable[str]) -> float:
     return float(MRR().compute(expected_ids=expected, retrieved_ids=list(retrieved)).score)
 
 
+def _word_sequence(text: str) -> str:
+    return " " + " ".join(lexical.words(text)) + " "
+
+
+def holds_evidence(passage: str, evidence: Iterable[str]) -> bool:
+    """Whether ``passage`` contains any evidence fragment as a sequence of words: case, accents,
+    punctuation, bullet marks and line breaks are ignored, so a wrapped PDF line or a slide
+    bullet still holds the fragment it shows."""
+    text = _word_sequence(passage)
+    return any(_word_sequence(fragment).strip() and _word_sequence(fragment) in text
+               for fragment in evidence)
+
+
+def evidence_keys(passages: Sequence[tuple[str, str]], evidence: Iterable[str]) -> list[str]:
+    """The keys of the (key, text) ``passages`` that hold any evidence fragment: the expected
+    ids for :func:`hit_at_k`, :func:`reciprocal_rank` and :func:`citation_hits`."""
+    fragments = list(evidence)
+    return [key for key, text in passages if holds_evidence(text, fragments)]
+
+
 def citation_hits(cited: Sequence[str], expected: Iterable[str]) -> tuple[int, int]:
     """(citations pointing at an expected source, citations)."""
     wanted = set(expected)
@@ -126,6 +147,12 @@ class ItemScores:
     citation_count: int = 0
     cited_sentences: int = 0
     sentences: int = 0
+    faithful_sentences: int = 0
+    checked_sentences: int = 0
+    supported_sentences: int = 0
+    llm_sentences: int = 0
+    smalltalk: bool = False
+    clean: bool | None = None
     error: str = ""
     tags: list[str] = field(default_factory=list)
 
@@ -137,11 +164,11 @@ class ItemScores:
     @property
     def passed(self) -> bool:
         """Answerable: answered, every fact present, an expected source in the top 3.
-        Unanswerable: refused."""
+        Unanswerable: refused (small talk: also without citations or related passages)."""
         if not self.correct_refusal_behaviour:
             return False
         if not self.answerable:
-            return True
+            return bool(self.clean) if self.smalltalk else True
         return self.fact_recall == 1.0 and self.hit_at_3 == 1.0
 
 
@@ -158,11 +185,14 @@ def summarise(items: Sequence[ItemScores]) -> dict[str, Any]:
     """Metrics over ``items`` (None where no item applies).
 
     Retrieval, fact recall and citation precision count answerable items; the cited-sentence
-    share counts the sentences of answers given (grounded); refusal accuracy counts unanswerable
-    items, false refusals answerable ones; latency counts every item."""
+    share counts the sentences of answers given (grounded), the faithful share those of
+    extractive answers given, the LLM-supported share those of LLM answers given; refusal
+    accuracy counts unanswerable items, false refusals answerable ones; the small-talk clean
+    share counts small-talk items; latency counts every item."""
     answerable = [i for i in items if i.answerable]
     unanswerable = [i for i in items if not i.answerable]
     grounded = [i for i in items if i.grounded]
+    smalltalk = [i for i in items if i.smalltalk]
     latencies = [i.latency for i in items if not i.error]
     return {
         "items": len(items),
@@ -178,9 +208,17 @@ def summarise(items: Sequence[ItemScores]) -> dict[str, Any]:
         "cited_sentence_share": _ratio(
             sum(i.cited_sentences for i in grounded), sum(i.sentences for i in grounded)
         ),
+        "faithful_sentence_share": _ratio(
+            sum(i.faithful_sentences for i in grounded),
+            sum(i.checked_sentences for i in grounded),
+        ),
+        "llm_supported_share": _ratio(
+            sum(i.supported_sentences for i in grounded), sum(i.llm_sentences for i in grounded)
+        ),
         "refusal_accuracy": _ratio(sum(not i.grounded for i in unanswerable), len(unanswerable)),
         "false_refusal_rate": _ratio(sum(not i.grounded for i in answerable), len(answerable)),
         "pass_rate": _ratio(sum(i.passed for i in items), len(items)),
+        "smalltalk_clean_share": _ratio(sum(bool(i.clean) for i in smalltalk), len(smalltalk)),
         "latency_median": statistics.median(latencies) if latencies else None,
         "latency_p95": percentile(latencies, 95),
     }

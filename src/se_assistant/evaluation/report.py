@@ -21,8 +21,11 @@ QUALITY = [
     ("fact recall", "fact_recall"),
     ("citation precision", "citation_precision"),
     ("cited sentences", "cited_sentence_share"),
+    ("faithful sentences", "faithful_sentence_share"),
+    ("LLM-supported sentences", "llm_supported_share"),
     ("refusal accuracy", "refusal_accuracy"),
     ("false refusals", "false_refusal_rate"),
+    ("small talk clean", "smalltalk_clean_share"),
     ("pass rate", "pass_rate"),
 ]
 TIMING = [("latency median (s)", "latency_median"), ("latency p95 (s)", "latency_p95")]
@@ -39,9 +42,10 @@ def load_report(path: Path) -> dict[str, Any]:
     except (OSError, ValueError) as exc:
         raise EvalSetError(f"baseline report {path} is not readable JSON ({exc}); "
                            "pass a JSON report written by `se-assistant eval`") from None
-    if not isinstance(data, dict) or not isinstance(data.get("items"), list):
-        raise EvalSetError(f"baseline report {path} has no 'items'; pass a JSON report "
-                           "written by `se-assistant eval`")
+    if not isinstance(data, dict) or not (isinstance(data.get("items"), list)
+                                          or isinstance(data.get("splits"), list)):
+        raise EvalSetError(f"baseline report {path} has no 'splits' or 'items'; pass a JSON "
+                           "report written by `se-assistant eval`")
     return data
 
 
@@ -54,6 +58,21 @@ def previous_report(report_dir: Path) -> tuple[dict[str, Any] | None, Path | Non
         return load_report(path), path
     except EvalSetError:
         return None, None
+
+
+def baseline_items(previous: dict[str, Any] | None, split: str, set_path: str, rendition: str,
+                   first: bool = False) -> list[dict[str, Any]] | None:
+    """The items of ``previous`` run on the same split and rendition (None when it has none).
+    A report of format 1 (one set, one index) stands for its set's run on the first rendition."""
+    if not previous:
+        return None
+    for entry in previous.get("splits") or []:
+        if isinstance(entry, dict) and entry.get("name") == split:
+            run = (entry.get("renditions") or {}).get(rendition)
+            return run.get("items") if isinstance(run, dict) else None
+    if "splits" not in previous and first and previous.get("eval_set") == set_path:
+        return previous.get("items")
+    return None
 
 
 def _worse_and_better(old: dict[str, Any], new: dict[str, Any]) -> tuple[list[str], list[str]]:
@@ -116,11 +135,13 @@ def write_report(report: dict[str, Any], report_dir: Path) -> dict[str, Path]:
     stamped = {kind: report_dir / f"{name}.{kind}" for kind in ("json", "md", "png")}
     stamped["json"].write_text(json.dumps(report, indent=2, ensure_ascii=False), encoding="utf-8")
     render_chart(report, stamped["png"])
-    stamped["md"].write_text(render_markdown(report, chart=stamped["png"].name), encoding="utf-8")
+    charts = {s["name"]: stamped["png"].name for s in report["splits"][:1]}
+    stamped["md"].write_text(render_markdown(report, charts), encoding="utf-8")
     latest = {kind: report_dir / f"{LATEST}.{kind}" for kind in stamped}
     shutil.copyfile(stamped["json"], latest["json"])
     shutil.copyfile(stamped["png"], latest["png"])
-    latest["md"].write_text(render_markdown(report, chart=latest["png"].name), encoding="utf-8")
+    charts = {s["name"]: latest["png"].name for s in report["splits"][:1]}
+    latest["md"].write_text(render_markdown(report, charts), encoding="utf-8")
     return {**latest, **{f"{kind}_stamped": path for kind, path in stamped.items()}}
 
 
@@ -152,141 +173,221 @@ def _threshold_text(threshold: dict[str, float] | None) -> str:
     return " and ".join(parts)
 
 
-def render_markdown(report: dict[str, Any], chart: str | None = None) -> str:
-    """The report for people: gate, changes first, metrics overall and per tag, then every
-    question with what was asked, answered and cited."""
-    m, gate = report["metrics"], report["gate"]
-    changes = report["changes"]
-    lines = [
-        "# se-assistant eval report",
-        "",
-        f"{report['created']} · set `{report['eval_set']}` · "
-        f"index `{report['settings']['data_dir']}`"
-        f" · {m['items']} items ({m['answerable']} answerable, {m['unanswerable']} not) · "
-        f"{report['seconds']:.1f} s",
-        "",
-        f"**Gate: {'passed' if gate['passed'] else 'FAILED'}**"
-        + ("" if gate["passed"] else " — " + "; ".join(gate["failures"])),
-        "",
-    ]
-    baseline = report.get("baseline")
-    lines += ["## Changes since the baseline", ""]
-    if not baseline:
-        lines += ["No baseline report to compare with.", ""]
-    else:
-        when = baseline.get("created") or "unknown date"
-        lines += [f"Baseline: `{baseline['path']}` ({when}).", ""]
-        if not changes["regressed"] and not changes["improved"]:
-            lines += ["No question regressed or improved.", ""]
-        for title, key in (("Regressed", "regressed"), ("Improved", "improved")):
-            entries = changes[key]
-            if not entries:
-                continue
-            lines += [f"### {title} ({len(entries)})", "",
-                      "| id | question | changes | answer now |", "| --- | --- | --- | --- |"]
-            lines += [f"| {e['id']} | {_cell(e['question'])} | {_cell('; '.join(e['changes']))} | "
-                      f"{_cell(e['answer'], 300)} |" for e in entries]
-            lines.append("")
+def _failed_keys(failures: list[str], where: str) -> set[str]:
+    """The metrics named by the failure lines of ``where`` ("test/pdf")."""
+    prefix = f"{where}: "
+    return {f[len(prefix):].split(" ")[0] for f in failures if f.startswith(prefix)}
 
-    lines += ["## Metrics", ""]
+
+def _question_row(item: dict[str, Any]) -> str:
+    asked = " → ".join(item["turns"])
+    if item["query"] and item["query"] != item["turns"][-1]:
+        asked += f" _(searched: {item['query']})_"
+    if not item["answerable"]:
+        asked += " _(unanswerable)_"
+    cited = "<br>".join(
+        _cell(c) + (" ✓" if hit else "")
+        for c, hit in zip(item["citations"], item.get("citation_expected") or
+                          [False] * len(item["citations"]), strict=False)
+    ) or "–"
+    problems = [*(f"unfaithful: {u}" for u in item.get("unfaithful", [])),
+                *(f"unsupported: {u}" for u in item.get("unsupported", []))]
+    if item.get("smalltalk") and item.get("clean") is False:
+        problems.append(f"small talk got {len(item['citations'])} citations, "
+                        f"{item.get('related', 0)} related")
+    return (f"| {item['id']} | {_cell(asked)} | {_cell(item['answer'])} | {cited} | "
+            f"{_fmt(item.get('hit_at_3'), 0)} | {_cell(', '.join(item['missing_facts'])) or '–'} | "
+            f"{_cell('; '.join(problems)) or '–'} | {_fmt(item.get('latency'))} |")
+
+
+QUESTION_HEADER = ["| id | asked | answered | cited (✓ expected passage) | hit@3 | facts missing "
+                   "| sentence problems | s |", "| --- | --- | --- | --- | --- | --- | --- | --- |"]
+
+
+def _split_markdown(split: dict[str, Any], chart: str | None) -> list[str]:
+    runs = split["renditions"]
+    names = list(runs)
+    first = runs[names[0]]["metrics"]
+    gated = "gated" if split["gated"] else "not gated (information)"
+    lines = [
+        f"## Split `{split['name']}` — {gated}", "",
+        f"Set `{split['eval_set']}` · {first['items']} items ({first['answerable']} answerable, "
+        f"{first['unanswerable']} not)", "",
+    ]
+    if split["failures"]:
+        lines += [f"Thresholds broken ({len(split['failures'])}):", ""]
+        lines += [f"- {f}" for f in split["failures"]] + [""]
+    else:
+        lines += ["All thresholds met.", ""]
+
+    changed = [(n, r["changes"]) for n, r in runs.items()
+               if r["changes"]["regressed"] or r["changes"]["improved"]]
+    if changed:
+        lines += ["### Changes since the baseline", ""]
+        for name, changes in changed:
+            for title, key in (("Regressed", "regressed"), ("Improved", "improved")):
+                entries = changes[key]
+                if not entries:
+                    continue
+                lines += [f"#### {title} on {name} ({len(entries)})", "",
+                          "| id | question | changes | answer now |", "| --- | --- | --- | --- |"]
+                lines += [f"| {e['id']} | {_cell(e['question'])} | "
+                          f"{_cell('; '.join(e['changes']))} | {_cell(e['answer'], 300)} |"
+                          for e in entries]
+                lines.append("")
+
+    lines += ["### Failing questions", ""]
+    for name, run in runs.items():
+        failing = [i for i in run["items"] if not i["passed"]]
+        lines += [f"#### {name}: {len(failing)} of {len(run['items'])} failing", ""]
+        if failing:
+            lines += [*QUESTION_HEADER, *(_question_row(i) for i in failing), ""]
+
+    lines += ["### Metrics", ""]
     if chart:
         lines += [f"![metrics]({chart})", ""]
-    lines += ["| metric | value | threshold |", "| --- | --- | --- |"]
-    thresholds = report.get("thresholds", {})
+    thresholds = split.get("thresholds", {})
+    gap_limit = (thresholds.get("rendition_gap") or {}).get("max")
+    show_gap = len(names) > 1
+    header = ["metric", *names, "threshold"] + (["worst gap to " + names[0]] if show_gap else [])
+    lines += ["| " + " | ".join(header) + " |", "|" + " --- |" * len(header)]
+    failed = {n: _failed_keys(split["failures"], f"{split['name']}/{n}") for n in names}
     for label, key in [*QUALITY, *TIMING, ("regressions", "regressions")]:
-        mark = ""
-        if key in thresholds:
-            failed = any(f.startswith(f"{key} ") for f in gate["failures"])
-            mark = f"{_threshold_text(thresholds[key])} {'✗' if failed else '✓'}"
-        lines.append(f"| {label} | {_fmt(m.get(key))} | {mark} |")
-    lines += ["", f"_{report['retrieval']}._", ""]
-
-    lines += ["## By tag", "",
-              "| tag | items | hit@3 | MRR | fact recall | citation precision | refusal accuracy "
-              "| false refusals | pass rate |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for tag, t in report["by_tag"].items():
-        lines.append(
-            f"| {tag} | {t['items']} | {_fmt(t['hit_at_3'])} | {_fmt(t['mrr'])} | "
-            f"{_fmt(t['fact_recall'])} | {_fmt(t['citation_precision'])} | "
-            f"{_fmt(t['refusal_accuracy'])} | {_fmt(t['false_refusal_rate'])} | "
-            f"{_fmt(t['pass_rate'])} |"
-        )
+        cells = []
+        for n in names:
+            value = runs[n]["metrics"].get(key)
+            cells.append(_fmt(value) + (" ✗" if key in failed[n] else ""))
+        row = [label, *cells, _threshold_text(thresholds.get(key))]
+        if show_gap:
+            gap = split["gaps"].get(key)
+            text = ""
+            if gap:
+                broken = gap_limit is not None and gap["gap"] > gap_limit + 1e-9
+                text = f"{gap['gap']:.2f} ({gap['worst']}){' ✗' if broken else ''}"
+            row.append(text)
+        lines.append("| " + " | ".join(row) + " |")
+    if show_gap and gap_limit is not None:
+        lines += ["", f"_Gap: how far the worst rendition is behind `{names[0]}` on each "
+                  f"thresholded share; at most {gap_limit:g} allowed._"]
     lines.append("")
 
-    regressed = {e["id"] for e in changes["regressed"]}
-    improved = {e["id"] for e in changes["improved"]}
-
-    def order(item: dict[str, Any]) -> int:
-        if item["id"] in regressed:
-            return 0
-        if item["id"] in improved:
-            return 1
-        return 2 if not item["passed"] else 3
-
-    lines += ["## Questions", "",
-              "Regressed first, then improved, then failing, then passing.", "",
-              "| | id | asked | answered | cited | hit@3 | facts missing | s |",
-              "| --- | --- | --- | --- | --- | --- | --- | --- |"]
-    for item in sorted(report["items"], key=order):
-        status = {0: "▼", 1: "▲"}.get(order(item), "✓" if item["passed"] else "✗")
-        asked = " → ".join(item["turns"])
-        if item["query"] and item["query"] != item["turns"][-1]:
-            asked += f" _(searched: {item['query']})_"
-        if not item["answerable"]:
-            asked += " _(unanswerable)_"
-        cited = "<br>".join(_cell(c) for c in item["citations"]) or "–"
-        lines.append(
-            f"| {status} | {item['id']} | {_cell(asked)} | {_cell(item['answer'])} | {cited} | "
-            f"{_fmt(item.get('hit_at_3'), 0)} | {_cell(', '.join(item['missing_facts'])) or '–'} | "
-            f"{_fmt(item.get('latency'))} |"
-        )
+    tags = sorted({t for r in runs.values() for t in r["by_tag"]})
+    lines += ["### Pass rate by tag", "", "| tag | items | " + " | ".join(names) + " |",
+              "|" + " --- |" * (len(names) + 2)]
+    for tag in tags:
+        count = runs[names[0]]["by_tag"].get(tag, {}).get("items", 0)
+        cells = [_fmt(runs[n]["by_tag"].get(tag, {}).get("pass_rate")) for n in names]
+        lines.append(f"| {tag} | {count} | " + " | ".join(cells) + " |")
     lines.append("")
+
+    lines += ["### All questions", "", "✓ passed, ✗ failed, ▼ regressed, ▲ improved.", "",
+              "| id | asked | " + " | ".join(names) + " |", "|" + " --- |" * (len(names) + 2)]
+    marks: dict[str, dict[str, str]] = {}
+    for n, run in runs.items():
+        regressed = {e["id"] for e in run["changes"]["regressed"]}
+        improved = {e["id"] for e in run["changes"]["improved"]}
+        for item in run["items"]:
+            mark = "✓" if item["passed"] else "✗"
+            mark += "▼" if item["id"] in regressed else "▲" if item["id"] in improved else ""
+            marks.setdefault(item["id"], {})[n] = mark
+    for item in runs[names[0]]["items"]:
+        row = [marks[item["id"]].get(n, "–") for n in names]
+        lines.append(f"| {item['id']} | {_cell(' → '.join(item['turns']), 160)} | "
+                     + " | ".join(row) + " |")
+    lines.append("")
+    return lines
+
+
+def render_markdown(report: dict[str, Any], charts: dict[str, str] | None = None) -> str:
+    """The report for people: the gate, then per split the changes, the failing questions of
+    each rendition, the metrics with one column per rendition, pass rates per tag and every
+    question's result per rendition. ``charts`` maps split names to their PNG."""
+    gate = report["gate"]
+    renditions = report["renditions"]
+    where = ", ".join(
+        f"{r['name']}" + (f" (`{r['corpus']}`)" if r.get("corpus") else "") for r in renditions
+    )
+    data_dir = report["settings"].get("data_dir")
+    lines = [
+        "# se-assistant eval report", "",
+        f"{report['created']} · renditions: {where}"
+        + (f" · index `{data_dir}`" if data_dir else "") + f" · {report['seconds']:.1f} s", "",
+        f"**Gate ({', '.join(report['gated_splits'])}): "
+        f"{'passed' if gate['passed'] else 'FAILED'}**", "",
+    ]
+    lines += [f"- {f}" for f in gate["failures"]]
+    if gate["failures"]:
+        lines.append("")
+    if gate.get("not_gated"):
+        lines += [f"Not gated (reported only): {len(gate['not_gated'])} thresholds broken on "
+                  "splits that are not gated (listed in their section).", ""]
+    baseline = report.get("baseline")
+    lines += ([f"Baseline: `{baseline['path']}` ({baseline.get('created') or 'unknown date'})."]
+              if baseline else ["No baseline report to compare with."]) + [""]
+    ingested = [r for r in renditions if r.get("ingest")]
+    if ingested:
+        lines += ["| rendition | folder | chunks | files failed to ingest |",
+                  "| --- | --- | --- | --- |"]
+        for r in ingested:
+            failed = "; ".join(f"{f['path']}: {f['reason']}" for f in r["ingest"].get("failed", []))
+            lines.append(f"| {r['name']} | `{r['corpus']}` | {r['ingest'].get('chunks')} | "
+                         f"{_cell(failed) or '–'} |")
+        lines.append("")
+    for split in report["splits"]:
+        lines += _split_markdown(split, (charts or {}).get(split["name"]))
+    lines += [f"_{report['retrieval']}._", ""]
     return "\n".join(lines)
 
 
 def render_chart(report: dict[str, Any], path: Path) -> None:
-    """A PNG: the overall metrics against their thresholds, and the pass rate per tag."""
+    """A PNG: per split, the metrics of every rendition as grouped bars against their
+    thresholds (black ticks), and the pass rate per tag and rendition as a heat map."""
     import matplotlib
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
 
-    m, thresholds = report["metrics"], report.get("thresholds", {})
-    tags = report["by_tag"]
-    fig, (left, right) = plt.subplots(
-        1, 2, figsize=(13, max(4.5, 0.28 * len(tags) + 1.5)),
-        gridspec_kw={"width_ratios": [1, 1]},
-    )
-    labels = [label for label, _ in QUALITY]
-    values = [m.get(key) or 0.0 for _, key in QUALITY]
-    failed_keys = {f.split(" ")[0] for f in report["gate"]["failures"]}
-    colors = ["#c0392b" if key in failed_keys else "#2e86c1" for _, key in QUALITY]
-    y = range(len(labels))
-    left.barh(list(y), values, color=colors)
-    for i, (_, key) in enumerate(QUALITY):
-        limit = thresholds.get(key, {})
-        for bound in (limit.get("min"), limit.get("max")):
-            if bound is not None:
-                left.plot([bound, bound], [i - 0.4, i + 0.4], color="black", linewidth=2)
-        shown = m.get(key)
-        left.text(min(values[i] + 0.01, 0.9), i, _fmt(shown), va="center", fontsize=8)
-    left.set_yticks(list(y), labels)
-    left.invert_yaxis()
-    left.set_xlim(0, 1.05)
-    left.set_title(f"overall ({m['items']} items; black ticks: thresholds)")
+    splits = report["splits"]
+    names = [r["name"] for r in report["renditions"]]
+    tag_counts = [len({t for r in s["renditions"].values() for t in r["by_tag"]}) for s in splits]
+    heights = [max(5.0, 0.3 * len(QUALITY) * max(1, len(names)) / 2 + 1.5, 0.28 * n + 1.5)
+               for n in tag_counts]
+    fig, axes = plt.subplots(len(splits), 2, figsize=(14, sum(heights)), squeeze=False,
+                             gridspec_kw={"height_ratios": heights, "width_ratios": [1.2, 1]})
+    colors = plt.get_cmap("tab10")
+    for row, split in enumerate(splits):
+        left, right = axes[row]
+        runs, thresholds = split["renditions"], split.get("thresholds", {})
+        width = 0.8 / max(1, len(names))
+        for j, name in enumerate(names):
+            values = [runs[name]["metrics"].get(key) or 0.0 for _, key in QUALITY]
+            ys = [i - 0.4 + width * (j + 0.5) for i in range(len(QUALITY))]
+            left.barh(ys, values, height=width, color=colors(j % 10), label=name)
+        for i, (_, key) in enumerate(QUALITY):
+            limit = thresholds.get(key, {})
+            for bound in (limit.get("min"), limit.get("max")):
+                if bound is not None:
+                    left.plot([bound, bound], [i - 0.45, i + 0.45], color="black", linewidth=2)
+        left.set_yticks(range(len(QUALITY)), [label for label, _ in QUALITY])
+        left.invert_yaxis()
+        left.set_xlim(0, 1.05)
+        left.legend(fontsize=7, loc="lower right")
+        gated = "gated" if split["gated"] else "not gated"
+        status = "FAILED" if split["failures"] else "passed"
+        left.set_title(f"{split['name']} ({gated}, {status}; black ticks: thresholds)")
 
-    names = list(tags)
-    rates = [tags[t]["pass_rate"] or 0.0 for t in names]
-    right.barh(range(len(names)), rates, color="#27ae60")
-    for i, rate in enumerate(rates):
-        right.text(min(rate + 0.01, 0.93), i, f"{rate:.2f}", va="center", fontsize=7)
-    right.set_yticks(range(len(names)), [f"{t} ({tags[t]['items']})" for t in names], fontsize=8)
-    right.invert_yaxis()
-    right.set_xlim(0, 1.05)
-    right.set_title("pass rate per tag")
-    fig.suptitle(f"se-assistant eval · {report['created']} · latency p50 "
-                 f"{_fmt(m.get('latency_median'))} s, p95 {_fmt(m.get('latency_p95'))} s")
-    fig.tight_layout()
-    fig.savefig(path, dpi=110)
+        tags = sorted({t for r in runs.values() for t in r["by_tag"]})
+        grid = [[(runs[n]["by_tag"].get(t, {}).get("pass_rate") or 0.0) for n in names]
+                for t in tags]
+        if tags:
+            right.imshow(grid, aspect="auto", cmap="RdYlGn", vmin=0, vmax=1)
+            for i, values in enumerate(grid):
+                for j, value in enumerate(values):
+                    right.text(j, i, f"{value:.2f}", ha="center", va="center", fontsize=7)
+            right.set_yticks(range(len(tags)), tags, fontsize=7)
+            right.set_xticks(range(len(names)), names, fontsize=8)
+        right.set_title("pass rate per tag")
+    fig.suptitle(f"se-assistant eval · {report['created']}")
+    fig.tight_layout(rect=(0, 0, 1, 1 - 0.4 / sum(heights)))  # room for the title
+    fig.savefig(path, dpi=100)
     plt.close(fig)
