@@ -44,8 +44,14 @@ class Passage:
 
     @property
     def places(self) -> set[str]:
-        """The places the passage's metadata names (front matter or heading), folded."""
+        """The places the passage's metadata names (front matter or heading), folded, with
+        the countries their ISO codes stand for."""
         return places_of(self.metadata)
+
+    @property
+    def places_as_written(self) -> list[str]:
+        """The places as the material writes them ("Brussels", "BE")."""
+        return _split_places(self.metadata)
 
     @property
     def ref_doc_id(self) -> str:

@@ -14,6 +14,7 @@ MIN_SEMANTIC = 0.36
 
 # ---- evidence of a unit ------------------------------------------------------------------
 OVERLAP_WEIGHT = 0.35  # x the idf-weighted share of question terms the unit holds
+SYNONYM_WEIGHT = 0.5  # a term found only as a synonym ("aim" for "objective") counts this much
 TYPED_BONUS = 0.30  # the unit holds what a when/how-many question asks for (date, figure)
 SPELLED_OUT_BONUS = 0.50  # "What does ACME stand for?": the unit spelling the acronym out
 LABEL_BONUS = 0.10  # "Objective: ..." answers "What is the aim?": its label matches the question
@@ -34,7 +35,7 @@ BOILERPLATE_JACCARD = 0.5  # ... its terms (less the subject's names) this alike
 BOILERPLATE_SUBJECTS = 1  # ... with units of at least this many other subjects
 BOILERPLATE_MAX_UNITS = 50_000  # larger indexes are not searched for templates
 BOILERPLATE_MIN_TERMS = 5  # shorter units are never boilerplate
-LINK_PENALTY = 0.30  # a credit or web address answers only contact questions
+LINK_PENALTY = 0.30  # a credit ("Photo: ...") or web address answers only contact questions
 QUESTION_UNIT_PENALTY = 0.30  # a question in the material answers no question
 EXCLAMATION_PENALTY = 0.10  # an exclamation is a slogan more often than a fact
 SHORT_UNIT_PENALTY = 0.10  # a unit under SHORT_UNIT_CHARS characters, unless typed

@@ -21,6 +21,9 @@ from se_assistant.retrieval import HybridRetriever, Passage
 from se_assistant.subjects import clean_heading, subject_of
 
 _LINKISH = re.compile(r"^\S*\w\.(?:[a-z]{2,}|[a-z]{2,}/\S*)$|@|^https?://")
+_CREDIT_LABELS = frozenset(
+    {"photo", "photos", "image", "picture", "source", "credit", "credits", "caption", "figure"}
+)
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
 _WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "member",
               "founded", "run by")
@@ -237,8 +240,10 @@ def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:
     return any(f" {' '.join(words(p))} " in text for p in asked)
 
 
-def _only_links(text: str) -> bool:
-    """"Photo: example.org", "www.example.org": a credit or address, no statement."""
+def _only_links(text: str, label: str = "") -> bool:
+    """"Photo: Jane Doe", "www.example.org": a credit or an address, no statement."""
+    if label in _CREDIT_LABELS:
+        return True
     value = text.split(":", 1)[1] if re.match(r"^[\w ]{1,20}:\s", text) else text
     return bool(value.strip()) and all(_LINKISH.search(w) for w in value.split())
 
@@ -265,7 +270,11 @@ def weighted_overlap(
     if not terms:
         return 0.0
     weights = {t: idf.get(t, top) for t in terms}
-    found = sum(w for t, w in weights.items() if synonyms(t) & unit_terms)
+    found = sum(
+        w if t in unit_terms else cal.SYNONYM_WEIGHT * w
+        for t, w in weights.items()
+        if synonyms(t) & unit_terms
+    )
     return found / sum(weights.values())
 
 
@@ -291,7 +300,7 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj -= cal.PLACE_MISS_PENALTY
     text = " " + " ".join(words(c.unit.text)) + " "
     if info.kind == "where":
-        places = c.passage.places
+        places = c.passage.places_as_written
         if places and all(f" {' '.join(words(p))} " in text for p in places):
             adj += cal.WHERE_FULL_BONUS
         elif any(f" {' '.join(words(p))} " in text for p in places) or any(
@@ -302,7 +311,7 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
         adj += cal.WHO_HINT_BONUS
     if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c):
         adj -= cal.HEADING_PENALTY
-    if info.kind != "contact" and _only_links(c.unit.text):
+    if info.kind != "contact" and _only_links(c.unit.text, c.unit.label):
         adj -= cal.LINK_PENALTY
     if c.unit.text.rstrip().endswith("?"):  # the material asking, not telling
         adj -= cal.QUESTION_UNIT_PENALTY

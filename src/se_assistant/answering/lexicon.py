@@ -33,7 +33,7 @@ FOUNDING = frozenset(stem(w) for w in (
     "register", "registered", "establishment", "founding", "birth",
 ))
 _CONTACT_QUESTION = re.compile(
-    r"\b(?:e-?mail|mail|phone|telephone|contact|reach|website|web\s*site|address|url|"
+    r"\b(?:e-?mail|mail|phone|telephone|contact|reach|website|web\s*site|address|url|in\s+touch|"
     r"fax|call|write\s+to)\b",
     re.IGNORECASE,
 )

@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.lexicon import asks_contact
-from se_assistant.lexical import content_terms, fold, words
+from se_assistant.lexical import content_terms, fold, stem, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
 _LIST_START = re.compile(
@@ -52,8 +52,11 @@ def analyse(
     places: dict[str, list[str]] = {}
     for key, values in (place_names or {}).items():
         for name, stored in values.items():
-            if f" {' '.join(words(name))} " in folded:
-                places.setdefault(key, []).append(stored)
+            if f" {' '.join(words(name))} " not in folded:
+                continue
+            if len(name) <= 3 and not re.search(rf"\b{re.escape(name.upper())}\b", text):
+                continue  # a country code ("BE") only as written, never the word "be"
+            places.setdefault(key, []).append(stored)
     entities: list[str] = []
     entity_terms: set[str] = set()
     said: list[str] = []
@@ -66,6 +69,8 @@ def analyse(
             entity_terms.update(content_terms(name))
             folded = folded.replace(f" {name} ", " ")
     terms = [t for t in content_terms(folded) if t not in entity_terms]
+    if _WHAT_FOR.search(text):  # "What is X for?" asks its purpose
+        terms.append(stem("purpose"))
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
     names = [t for w in capitalised for t in content_terms(w) if t in terms]
     # "What does the presentation distinguish?": after do/does/did the last word is a verb
@@ -95,16 +100,18 @@ def analyse(
 _ATTRIBUTE_NOUNS = (
     "year|years|date|dates|time|times|day|month|city|cities|country|countries|region|regions|"
     "place|places|kind|kinds|type|types|number|amount|language|languages|way|ways|percentage|"
-    "part|parts|role|roles|theme|topic|name|names|reason|reasons|goal|aim|objective|purpose"
+    "part|parts|role|roles|theme|topic|name|names|reason|reasons|goal|aim|objective|purpose|"
+    "value|values|size|age|status|share|level"
 )
 _ASKS_CASE = re.compile(
     r"^\s*(?:and\s+)?(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?"
     rf"(?!(?:{_ATTRIBUTE_NOUNS}|is|are|was|were|does|do|did|has|have|can|could|would|should|will)\b)"
-    r"(?:[a-z-]+\s+){0,2}?[a-z-]+(?=\s+(?:is|are|was|were|has|have|can|could|"
+    r"(?:(?!of\b)[a-z-]+\s+)?[a-z-]+(?=\s+(?:is|are|was|were|has|have|can|could|"
     r"[a-z]+s|[a-z]+ed)\b)|"
     r"\bis\s+there\s+(?:a|an|any)\s+[a-z-]+\b",
     re.IGNORECASE,
 )
+_WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
 _DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|will|would|should)\b.*?([\w-]+)\s*\?*\s*$")
 _HEAD = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)?([\w-]+)\s*"

@@ -59,14 +59,15 @@ def subject_names(citation: Citation) -> set[str]:
         if isinstance(value, str):
             names.add(value)
             names.update(_PATH_SEPARATORS.split(value))
-    return {_space(n).casefold() for n in names if n and n.strip()}
+    # a heading "Wish list:" stands as the prefix "Wish list: ..."
+    return {_space(n).rstrip(":").strip().casefold() for n in names if n and n.strip()}
 
 
 def _without_prefix(sentence: str, names: set[str]) -> list[str]:
     """``sentence`` and, when it starts with "X: " for a subject name X, the rest after it."""
     variants = [sentence]
     head, sep, rest = sentence.partition(": ")
-    if sep and _space(head).casefold() in names and rest.strip():
+    if sep and _space(head).rstrip(":").strip().casefold() in names and rest.strip():
         variants.append(rest.strip())
     return variants
 
