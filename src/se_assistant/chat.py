@@ -69,7 +69,11 @@ class Chat:
         """Small talk gets its reply; "what else?" after an answer gets the rest of what its
         passages say. None when the turn is a question to search."""
         from se_assistant.answering.extractive import more_from
-        from se_assistant.answering.smalltalk import asks_for_more, only_asks_for_more
+        from se_assistant.answering.smalltalk import (
+            asks_for_more,
+            nothing_more,
+            only_asks_for_more,
+        )
 
         previous = next((t.answer for t in reversed(self.history) if t.answer.citations), None)
         if asks_for_more(question) and not self.assistant.entities_in(question):
@@ -77,6 +81,7 @@ class Chat:
                 more = more_from(question, previous)
                 if more is not None:
                     return more
+                return nothing_more(question)
             if only_asks_for_more(question):
                 return self.assistant.small_talk("ok")
         return self.assistant.small_talk(question)

@@ -9,7 +9,12 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.calibration import MIN_SEMANTIC
-from se_assistant.answering.lexicon import CONTACT_DETAIL, FOUNDING, synonyms
+from se_assistant.answering.lexicon import (
+    ABOUT_THE_MATERIAL,
+    CONTACT_DETAIL,
+    FOUNDING,
+    synonyms,
+)
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.lexical import QUESTION_WORDS, content_terms, fold, stem, words
 
@@ -43,7 +48,9 @@ def judge(
     # unknown words are usually paraphrase ("What does REVES stand for?").
     unknown = [
         t for t in info.terms
-        if not (synonyms(t) & vocabulary) and (t in info.heads or t in info.names)
+        if not (synonyms(t) & vocabulary)
+        and t not in ABOUT_THE_MATERIAL
+        and (t in info.heads or t in info.names)
     ]
     type_found, missing = True, ""
     if info.kind == "when":

@@ -123,9 +123,17 @@ class ExtractiveAnswerer:
         vectors = self.retriever.embed([_embedding_text(c) for c in candidates])
         # "Which cluster organises a film festival?": every case is a cluster, so the sentence
         # must match what is said of it ("organises a film festival"), not the word "cluster"
-        q = self.retriever.embed_query(info.aspect or query)
-        semantic = vectors @ q
-        for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
+        semantic = vectors @ self.retriever.embed_query(info.aspect or query)
+        # A question naming its subject is answered from that subject's units only: the name
+        # tells them apart no more, and on short units it outweighs what is asked ("Who
+        # launched X?" is closest to any short unit about X). So units are ranked on the
+        # question and units without the name; the evidence (and the calibrated refusal
+        # threshold) keeps the named cosine.
+        ranking = semantic
+        if info.entities:
+            plain = self.retriever.embed([c.unit.text for c in candidates])
+            ranking = plain @ self.retriever.embed_query(_without_names(query, info.entity_names))
+        for c, vec, sem, rank_sem in zip(candidates, vectors, semantic, ranking, strict=True):
             c.vector = vec
             c.semantic = float(sem)
             overlap = overlaps[id(c)]
@@ -139,7 +147,11 @@ class ExtractiveAnswerer:
                 + (cal.LABEL_BONUS if _label_matches(info, c) else 0.0)
                 + (cal.TYPED_BONUS if _names_asked_place(info, c) else 0.0)
             )
-            c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
+            c.score = (
+                c.evidence - c.semantic + float(rank_sem)
+                + cal.RANK_BONUS / (1 + c.rank)
+                + _adjust(info, c)
+            )
             if c.unit.text in boilerplate:
                 c.score -= cal.BOILERPLATE_PENALTY
         return candidates
@@ -217,6 +229,14 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
     if info.kind == "contact":
         return bool(CONTACT_DETAIL.search(c.unit.text))
     return False
+
+
+def _without_names(query: str, names: list[str]) -> str:
+    """The question with the subject names it says taken out ("Who launched ?")."""
+    out = query
+    for name in sorted(names, key=len, reverse=True):
+        out = re.sub(rf"(?i)\b{re.escape(name)}(?:'s|’s)?\b", " ", out)
+    return " ".join(out.split()) or query
 
 
 def _label_matches(info: QuestionInfo, c: Candidate) -> bool:
@@ -332,7 +352,7 @@ def compose(question: str, query: str, chosen: list[Candidate]) -> Answer:
     prefixed: set[str] = set()
     for c in chosen:
         n = numbers.setdefault(c.passage.node_id, len(numbers) + 1)
-        used.setdefault(c.passage.node_id, []).append(c.unit.text)
+        used.setdefault(c.passage.node_id, []).append(c.unit.text.strip().rstrip(":").rstrip() or c.unit.text)
         sentences.append(f"{_sentence(c, prefixed)} [{n}]")
     passages = {c.passage.node_id: c.passage for c in chosen}
     citations = [
@@ -355,6 +375,7 @@ def _sentence(c: Candidate, prefixed: set[str]) -> str:
         if subject and not any(n.strip() and fold(n.strip()) in fold(text) for n in names if n):
             text = f"{subject}: {text[0].upper() + text[1:]}"
             prefixed.add(c.passage.node_id)
+    text = text.rstrip(":").rstrip() or text  # a heading "Acme (Paris, FR):"
     if text.split(" ", 1)[0].isalpha():  # not "office@example.org" or "www.example.org"
         text = text[0].upper() + text[1:]
     if text[-1] not in ".!?…":

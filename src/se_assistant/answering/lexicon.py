@@ -26,6 +26,14 @@ for _family in _FAMILIES:
     for _s in _stems:
         SYNONYMS[_s] = SYNONYMS.get(_s, frozenset()) | _stems
 
+# Words about a document or an event itself, which its text rarely names ("the theme of the
+# event", "who organised it"): never a sign that the question is about something else.
+ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
+    "event", "theme", "topic", "title", "subject", "presentation", "talk", "document", "slide",
+    "deck", "author", "organiser", "organizer", "speaker", "conference", "meeting", "session",
+    "summary", "message", "idea", "point", "material", "text",
+))
+
 # "When was it founded?": a date answers only in a sentence about the founding
 FOUNDING = frozenset(stem(w) for w in (
     "found", "founded", "establish", "established", "create", "created", "creation", "launch",

@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 
 from se_assistant.lexical import words
+from se_assistant.models import Answer
 
 _THANKS = frozenset(["thanks", "thank", "thx", "cheers", "ta", "merci", "grazie", "gracias", "danke"])
 _GREETING = frozenset(["hello", "hi", "hey", "hiya", "morning", "evening", "afternoon", "greetings"])
@@ -65,3 +66,12 @@ REPLIES = {
     "noise": "That does not look like a question about the material. Ask a question, for "
     "example who is involved in one of its subjects.",
 }
+
+
+def nothing_more(question: str) -> Answer:
+    """"What else?" when the last answer already gave all its passages say."""
+    return Answer(
+        text="The answer above already gives everything its passages say; ask about another "
+        "subject or aspect to read more.",
+        citations=[], grounded=False, query=question, question=question, kind="smalltalk",
+    )
