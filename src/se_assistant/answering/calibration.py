@@ -47,4 +47,5 @@ SINGLE_MARGIN = 0.05  # ... each within this of the best score
 LIST_MARGIN = 0.12  # a list question: units within this of the best
 MAX_LIST_UNITS = 6  # most units of one list, or leaders of a question across subjects
 TYPED_WITHIN = 0.20  # a date/figure unit this close to the best goes first
+SECTION_MARGIN = 0.0  # an outer heading answers a "which ..." question when it beats every unit
 DUPLICATE_COSINE = 0.86  # two units this close say the same fact (slide and case file)

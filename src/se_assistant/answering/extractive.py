@@ -38,6 +38,7 @@ class Candidate:
     evidence: float = 0.0  # how well the unit answers, ignoring rank and case focus
     score: float = 0.0
     vector: np.ndarray | None = None
+    section_prefix: str = ""  # an outer heading the unit answers under (see _section_members)
 
 
 class ExtractiveAnswerer:
@@ -65,6 +66,9 @@ class ExtractiveAnswerer:
                                 "no passage is about " + " and ".join(info.entities))
             return refusal(question, query, ranked, evidence), evidence
         chosen = self._choose(info, candidates)
+        members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
+        if members:
+            chosen = members
         best_semantic = max(c.evidence for c in chosen)
         evidence = judge(
             info, best_semantic, self.retriever.vocabulary, [c.unit.text for c in chosen]
@@ -72,6 +76,42 @@ class ExtractiveAnswerer:
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence
         return compose(question, query, chosen), evidence
+
+    def _section_members(
+        self, query: str, info: QuestionInfo, candidates: list[Candidate], best: float
+    ) -> list[Candidate]:
+        """"Which clusters are citizen initiatives?" when the material files them under a
+        heading "I. Clusters as a result of citizen initiatives": the subjects under the
+        heading that answers better than any sentence, each by its own heading line, prefixed
+        with the part's heading. [] when no outer heading answers better."""
+        if info.entities or not (info.asks_case or info.is_list):
+            return []
+        under: dict[str, list[Candidate]] = {}
+        for c in candidates:
+            if c.unit.heading:
+                for outer in _outer_headings(c.passage):
+                    under.setdefault(outer, []).append(c)
+        if not under:
+            return []
+        outers = list(under)
+        vectors = self.retriever.embed([clean_heading(h) for h in outers])
+        closeness = vectors @ self.retriever.embed_query(info.aspect or query)
+        terms = set(info.terms)
+        scored = [
+            (float(sem) + cal.OVERLAP_WEIGHT * weighted_overlap(
+                terms, set(content_terms(h)), self.retriever.idf, self.retriever.max_idf), h)
+            for sem, h in zip(closeness, outers, strict=True)
+        ]
+        score, heading = max(scored)
+        if score <= best + cal.SECTION_MARGIN:
+            return []
+        members: list[Candidate] = []
+        for c in under[heading]:
+            if all(m.passage.case != c.passage.case for m in members):
+                c.evidence = max(c.evidence, score)
+                c.section_prefix = heading.strip().rstrip(":").rstrip()
+                members.append(c)
+        return members
 
     def rank(
         self, query: str, info: QuestionInfo, passages: list[Passage]
@@ -231,6 +271,12 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
     return False
 
 
+def _outer_headings(p: Passage) -> list[str]:
+    """The headings above the passage's own, below the document title."""
+    parts = str(p.metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
+    return [h for h in parts[1:-1] if h.strip()]
+
+
 def _without_names(query: str, names: list[str]) -> str:
     """The question with the subject names it says taken out ("Who launched ?")."""
     out = query
@@ -367,6 +413,9 @@ def _sentence(c: Candidate, prefixed: set[str]) -> str:
     """The unit as a sentence; a unit that does not name its passage's subject gets it as a
     prefix (once per passage: the next units of the same passage follow it)."""
     text = c.unit.text.strip()
+    if c.section_prefix:
+        text = text.rstrip(":").rstrip() or text
+        return f"{c.section_prefix}: {text}" + ("" if text[-1] in ".!?…" else ".")
     subject = c.passage.case or ""
     names = [subject, *str(c.passage.metadata.get("aliases", "")).split(",")]
     if not c.unit.heading and c.passage.node_id not in prefixed:
