@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import sys
 
+from se_assistant.assistant import Assistant
 from se_assistant.cli import settings_from_args
+from se_assistant.evaluation.runner import evaluate
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -27,9 +29,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from se_assistant.assistant import Assistant
-    from se_assistant.evaluation.runner import evaluate
-
     assistant = Assistant(settings_from_args(args))
     outcome = evaluate(assistant, args.eval_set, args.report_dir, args.baseline, args.progress)
     for entry in outcome.report["changes"]["regressed"]:

@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Any
 from se_assistant.errors import SeAssistantError
 from se_assistant.evaluation import metrics
 from se_assistant.evaluation.dataset import EvalItem, EvalSet, load_eval_set, source_key
+from se_assistant.locations import checkout_root
 
 if TYPE_CHECKING:
     from se_assistant.assistant import Assistant
@@ -26,8 +27,7 @@ RETRIEVAL_NOTE = (
 
 def repo_root() -> Path:
     """The checkout holding ``evals/`` (else the working directory, e.g. for an installed wheel)."""
-    here = Path(__file__).resolve().parents[3]
-    return here if (here / "evals").is_dir() else Path.cwd()
+    return checkout_root() or Path.cwd()
 
 
 def default_set_path() -> Path:
