@@ -9,7 +9,7 @@ from pathlib import Path
 from types import ModuleType
 
 from se_assistant.cli import add_setting_flags, settings_from_args
-from se_assistant.errors import SeAssistantError
+from se_assistant.errors import SeAssistantError, extra_needed
 from se_assistant.locations import project_file
 
 APP_MODULE = "se_assistant_ui_app"
@@ -51,5 +51,7 @@ def load_app() -> ModuleType:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
-    load_app().launch(settings)
+    with extra_needed("ui", "the chat window", "gradio"):
+        app = load_app()
+    app.launch(settings)
     return 0

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from se_assistant.errors import extra_needed
 from se_assistant.evaluation.dataset import EvalSetError
 
 LATEST = "latest"
@@ -247,10 +248,11 @@ def render_markdown(report: dict[str, Any], chart: str | None = None) -> str:
 
 def render_chart(report: dict[str, Any], path: Path) -> None:
     """A PNG: the overall metrics against their thresholds, and the pass rate per tag."""
-    import matplotlib
+    with extra_needed("eval", "the eval report's chart", "matplotlib"):
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
     m, thresholds = report["metrics"], report.get("thresholds", {})
     tags = report["by_tag"]
