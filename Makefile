@@ -20,16 +20,17 @@ $(VENV)/.installed-ui: pyproject.toml | $(PY)
 	touch $@
 
 # everything, with the test and lint tools
-$(VENV)/.installed-dev: pyproject.toml | $(PY)
+STAMP := $(VENV)/.installed-dev
+$(STAMP): pyproject.toml | $(PY)
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-ui
 
-install: $(VENV)/.installed-dev
+install: $(STAMP)
 
 ui: $(VENV)/.installed-ui
 	$(VENV)/bin/se-assistant ui
 
-lint: $(VENV)/.installed-dev
+lint: $(STAMP)
 	$(VENV)/bin/ruff check .
 	$(VENV)/bin/lint-imports
 
