@@ -12,16 +12,17 @@ PYTEST_ARGS ?=
 $(PY):
 	python3 -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
-	$(PY) -m pip install -q torch==2.13.0
 
 # what a first run of the chat window needs: the UI and the one-time model export
 $(VENV)/.installed-ui: pyproject.toml | $(PY)
+	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[ui,export]'
 	touch $@
 
 # everything, with the test and lint tools
 STAMP := $(VENV)/.installed-dev
 $(STAMP): pyproject.toml | $(PY)
+	$(PY) -m pip install -q torch==2.13.0
 	$(PY) -m pip install -q -e '.[dev]'
 	touch $@ $(VENV)/.installed-ui
 

@@ -30,8 +30,9 @@ def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
     return Settings.load(**given)
 
 
-def add_setting_flags(parser: argparse.ArgumentParser | Any, command: str | None = None) -> None:
-    """Add a flag for every setting of ``command`` (None: the settings every command takes).
+def add_setting_flags(parser: Any, command: str | None = None) -> None:
+    """Add to ``parser`` (an argparse parser or argument group) a flag for every setting of
+    ``command`` (None: the settings every command takes).
     Values stay strings, so a bad one is reported by :meth:`Settings.load` in one line."""
     for name, field in Settings.model_fields.items():
         flag = setting_flag(name)
