@@ -1,41 +1,67 @@
 """The ``se-assistant`` command. Each subcommand lives in ``se_assistant/commands/<name>.py``
-with ``register(subparsers)``; settings flags are shared by all of them."""
+with ``register(subparsers, common)``; the settings flags come from the fields of
+:class:`~se_assistant.settings.Settings` (name, type, description), shared by all subcommands
+except the few a field assigns to one command."""
 
 from __future__ import annotations
 
 import argparse
 import importlib
 import sys
+import types
+import typing
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
+
+from pydantic.fields import FieldInfo
+
+from se_assistant.errors import SeAssistantError
+from se_assistant.settings import ENV_PREFIX, Settings, setting_extra, setting_flag
 
 COMMANDS = ("ingest", "ask", "chat", "ui", "eval", "bench")
 
-# Settings every subcommand accepts as flags (--data-dir, --top-k ...); None means "not given".
-SETTING_FLAGS: dict[str, dict[str, Any]] = {
-    "data_dir": {"help": "where the index lives (SE_ASSISTANT_DATA_DIR)"},
-    "corpus_dir": {"help": "the corpus ingested when no paths are given"},
-    "collection": {"help": "Chroma collection name"},
-    "chroma_host": {"help": "use a Chroma server at this host instead of the embedded store"},
-    "chroma_port": {"help": "port of the Chroma server"},
-    "embed_model": {"help": "sentence-transformers model name or local folder"},
-    "embed_backend": {"help": "onnx (default: ONNX Runtime, no PyTorch at start-up) | torch"},
-    "index_precision": {"help": "int8 (default, faster ingest) | float32: model that embeds chunks"},
-    "model_cache_dir": {"help": "where the ONNX export of the model is kept"},
-    "top_k": {"help": "passages retrieved per question"},
-    "llm_provider": {"help": "none | ollama | openai-compatible"},
-    "llm_model": {"help": "model name for the LLM provider"},
-    "llm_base_url": {"help": "base URL of the LLM server"},
-    "llm_timeout": {"help": "seconds before falling back to the extractive answer"},
-}
+
+def settings_from_args(args: argparse.Namespace, **extra: Any) -> Settings:
+    """Settings from defaults, SE_ASSISTANT_* variables and the flags given (a flag not given
+    is None; ``extra`` values that are not None win over the flags)."""
+    given = {name: getattr(args, name, None) for name in Settings.model_fields}
+    given.update({name: value for name, value in extra.items() if value is not None})
+    return Settings.load(**given)
 
 
-def settings_from_args(args: argparse.Namespace, **extra: Any):
-    """Settings from defaults, SE_ASSISTANT_* variables and the flags given."""
-    from se_assistant.settings import Settings
+def add_setting_flags(parser: Any, command: str | None = None) -> None:
+    """Add to ``parser`` (an argparse parser or argument group) a flag for every setting of
+    ``command`` (None: the settings every command takes).
+    Values stay strings, so a bad one is reported by :meth:`Settings.load` in one line."""
+    for name, field in Settings.model_fields.items():
+        flag = setting_flag(name)
+        if flag is None or setting_extra(name).get("command") != command:
+            continue
+        help_text = f"{field.description or name.replace('_', ' ')} ({ENV_PREFIX}{name.upper()})"
+        if _annotation(field) is bool:
+            parser.add_argument(flag, dest=name, default=None, help=help_text,
+                                action=argparse.BooleanOptionalAction)
+        else:
+            parser.add_argument(flag, dest=name, default=None, help=help_text,
+                                metavar=setting_extra(name).get("metavar") or _metavar(field))
 
-    given = {name: getattr(args, name, None) for name in SETTING_FLAGS}
-    return Settings.load(**given, **extra)
+
+def _annotation(field: FieldInfo) -> Any:
+    """The field's type without ``| None``."""
+    annotation = field.annotation
+    if isinstance(annotation, types.UnionType) or typing.get_origin(annotation) is typing.Union:
+        kept = [a for a in typing.get_args(annotation) if a is not type(None)]
+        annotation = kept[0] if len(kept) == 1 else annotation
+    return annotation
+
+
+def _metavar(field: FieldInfo) -> str:
+    annotation = _annotation(field)
+    if typing.get_origin(annotation) is typing.Literal:
+        return "{" + ",".join(str(choice) for choice in typing.get_args(annotation)) + "}"
+    names = {int: "N", float: "NUMBER", Path: "PATH"}
+    return names.get(annotation, "TEXT")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -44,9 +70,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Questions answered with citations over the REVES social economy material.",
     )
     common = argparse.ArgumentParser(add_help=False)
-    group = common.add_argument_group("settings (also SE_ASSISTANT_<NAME> variables)")
-    for name, options in SETTING_FLAGS.items():
-        group.add_argument(f"--{name.replace('_', '-')}", dest=name, default=None, **options)
+    add_setting_flags(common.add_argument_group("settings (also SE_ASSISTANT_<NAME> variables)"))
     subparsers = parser.add_subparsers(dest="command", metavar="COMMAND")
     subparsers.required = True
     for name in COMMANDS:
@@ -62,8 +86,6 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point: runs a subcommand; user errors print one line and exit 2."""
-    from se_assistant.errors import SeAssistantError
-
     parser = build_parser()
     args = parser.parse_args(argv)
     try:

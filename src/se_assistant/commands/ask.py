@@ -5,7 +5,9 @@ from __future__ import annotations
 import argparse
 import json
 
+from se_assistant.assistant import Assistant
 from se_assistant.cli import settings_from_args
+from se_assistant.errors import QuestionError
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -18,8 +20,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def parse_filters(items: list[str]) -> dict[str, list[str]] | None:
-    from se_assistant.errors import QuestionError
-
     filters: dict[str, list[str]] = {}
     for item in items:
         key, sep, value = item.partition("=")
@@ -47,8 +47,6 @@ def print_answer(answer, out=print) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from se_assistant.assistant import Assistant
-
     assistant = Assistant(settings_from_args(args))
     answer = assistant.ask(args.question, filters=parse_filters(args.filter))
     if args.json:

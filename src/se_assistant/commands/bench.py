@@ -3,7 +3,12 @@
 from __future__ import annotations
 
 import argparse
+import subprocess
+import sys
 from pathlib import Path
+
+from se_assistant.errors import SeAssistantError
+from se_assistant.locations import project_file
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -25,12 +30,9 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 def bench_script() -> Path:
     """evals/bench.py of a repository checkout, else the copy packaged in the wheel."""
-    from se_assistant.errors import SeAssistantError
-
-    here = Path(__file__).resolve().parents[1]
-    for candidate in (here.parents[1] / "evals" / "bench.py", here / "_bench.py"):
-        if candidate.is_file():
-            return candidate
+    path = project_file("evals/bench.py", "_bench.py")
+    if path is not None:
+        return path
     raise SeAssistantError(
         "the benchmark script is missing (neither evals/bench.py nor se_assistant/_bench.py); "
         "run from a checkout of the repository or reinstall se-assistant"
@@ -38,9 +40,6 @@ def bench_script() -> Path:
 
 
 def run(args: argparse.Namespace) -> int:
-    import subprocess
-    import sys
-
     cmd = [sys.executable, str(bench_script())]
     cmd += ["--quick"] if args.quick else []
     cmd += ["--sizes", args.sizes] if args.sizes is not None else []

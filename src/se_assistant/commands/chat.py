@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import argparse
 
+from se_assistant.assistant import Assistant
 from se_assistant.cli import settings_from_args
+from se_assistant.commands.ask import print_answer
+from se_assistant.errors import QuestionError
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -13,10 +16,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from se_assistant.assistant import Assistant
-    from se_assistant.commands.ask import print_answer
-    from se_assistant.errors import QuestionError
-
     chat = Assistant(settings_from_args(args)).chat()
     print("Ask about the REVES clusters material. Empty line or Ctrl-D to quit, /new to start over.")
     while True:

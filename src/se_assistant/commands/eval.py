@@ -9,7 +9,11 @@ import tempfile
 from contextlib import ExitStack
 from pathlib import Path
 
+from se_assistant.assistant import Assistant
 from se_assistant.cli import settings_from_args
+from se_assistant.evaluation import corpora
+from se_assistant.evaluation.dataset import load_eval_set
+from se_assistant.evaluation.runner import evaluate, evaluate_renditions
 
 
 def register(subparsers, common: argparse.ArgumentParser) -> None:
@@ -44,11 +48,6 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from se_assistant.assistant import Assistant
-    from se_assistant.evaluation import corpora
-    from se_assistant.evaluation.dataset import load_eval_set
-    from se_assistant.evaluation.runner import evaluate, evaluate_renditions
-
     settings = settings_from_args(args)
     folders = [Path(d) for d in args.corpora or []]
     corpora.check_folders(folders)

@@ -8,7 +8,9 @@ import sys
 from pathlib import Path
 from types import ModuleType
 
-from se_assistant.cli import settings_from_args
+from se_assistant.cli import add_setting_flags, settings_from_args
+from se_assistant.errors import SeAssistantError, extra_needed
+from se_assistant.locations import project_file
 
 APP_MODULE = "se_assistant_ui_app"
 
@@ -19,26 +21,16 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
         description="Serve the chat window; ingests the bundled corpus first when nothing is "
         "ingested yet.",
     )
-    p.add_argument("--host", dest="ui_host", default=None,
-                   help="address to bind (default 127.0.0.1; SE_ASSISTANT_UI_HOST)")
-    p.add_argument("--port", dest="ui_port", type=int, default=None,
-                   help="port (default 7860; 0: the first free one from 7860; SE_ASSISTANT_UI_PORT)")
-    p.add_argument("--auth", dest="ui_auth", default=None, metavar="USER:PASSWORD",
-                   help="require this login (SE_ASSISTANT_UI_AUTH)")
+    add_setting_flags(p, command="ui")  # --host, --port, --auth, --ui-concurrency, ...
     p.set_defaults(run=run)
 
 
 def app_path() -> Path:
     """``ui/app.py`` of a repository checkout, or the copy an installed wheel carries."""
-    package = Path(__file__).resolve().parents[1]
-    for candidate in (package.parents[1] / "ui" / "app.py", package / "_ui" / "app.py"):
-        if candidate.is_file():
-            return candidate
-    from se_assistant.errors import SeAssistantError
-
-    raise SeAssistantError(
-        f"the UI files are missing (looked for ui/app.py beside {package}); reinstall se-assistant"
-    )
+    path = project_file("ui/app.py", "_ui/app.py")
+    if path is None:
+        raise SeAssistantError("the UI files are missing (ui/app.py); reinstall se-assistant")
+    return path
 
 
 def load_app() -> ModuleType:
@@ -58,7 +50,8 @@ def load_app() -> ModuleType:
 
 
 def run(args: argparse.Namespace) -> int:
-    settings = settings_from_args(args, ui_host=args.ui_host, ui_port=args.ui_port,
-                                  ui_auth=args.ui_auth)
-    load_app().launch(settings)
+    settings = settings_from_args(args)
+    with extra_needed("ui", "the chat window", "gradio"):
+        app = load_app()
+    app.launch(settings)
     return 0

@@ -14,6 +14,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Protocol
 
 from se_assistant.embedding.model_path import resolve_model_path
+from se_assistant.embedding.onnx_encoder import OnnxEncoder
+from se_assistant.embedding.onnx_export import ExportError, export_folder
+from se_assistant.embedding.torch_encoder import TorchEncoder
 from se_assistant.errors import SettingsError
 
 if TYPE_CHECKING:
@@ -47,7 +50,7 @@ def load_encoder(settings: Settings, precision: str = "float32", bulk: bool = Fa
 
 def load_embed_model(settings: Settings, precision: str | None = None) -> BaseEmbedding:
     """The chunk encoder (``index_precision`` unless given) as a llama-index embedding."""
-    from se_assistant.embedding.llama_adapter import EncoderEmbedding
+    from se_assistant.embedding.llama_adapter import EncoderEmbedding  # imports llama-index
 
     encoder = load_encoder(settings, precision or settings.index_precision, bulk=True)
     return EncoderEmbedding(encoder, settings.embed_model)
@@ -57,9 +60,6 @@ def load_embed_model(settings: Settings, precision: str | None = None) -> BaseEm
 def _load(model_path: str, backend: str, precision: str, bulk: bool, cache_dir: Path) -> Any:
     if backend == "torch":
         return _torch(model_path)  # one model serves questions and ingest alike
-    from se_assistant.embedding.onnx_encoder import OnnxEncoder
-    from se_assistant.embedding.onnx_export import ExportError, export_folder
-
     try:
         folder = export_folder(model_path, cache_dir)
     except ExportError as exc:
@@ -77,6 +77,4 @@ def _load(model_path: str, backend: str, precision: str, bulk: bool, cache_dir: 
 
 @lru_cache(maxsize=4)
 def _torch(model_path: str) -> Any:
-    from se_assistant.embedding.torch_encoder import TorchEncoder
-
     return TorchEncoder(model_path)

@@ -20,7 +20,12 @@ from typing import Any
 import numpy as np
 
 from se_assistant.embedding.onnx_encoder import MODEL_FILES, OnnxEncoder
-from se_assistant.embedding.torch_encoder import load_sentence_transformer
+from se_assistant.embedding.torch_encoder import (
+    EXPORT_EXTRA,
+    EXPORT_MODULES,
+    load_sentence_transformer,
+)
+from se_assistant.errors import extra_needed
 
 EXPORT_VERSION = 2
 INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
@@ -72,7 +77,9 @@ def _folder_name(model_path: str) -> str:
 
 
 def _export_into(model_path: str, work: Path) -> None:
-    import torch
+    with extra_needed(*EXPORT_EXTRA, *EXPORT_MODULES):
+        import onnx  # noqa: F401  (the quantizer needs it; checked here, before the long export)
+        import torch
 
     # eager attention traces to plain MatMul/Softmax, which ONNX Runtime fuses and quantizes
     # well: int8 measured 190 texts/s against 145 for the SDPA trace (2 cores, ~160 tokens)

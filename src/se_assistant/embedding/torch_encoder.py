@@ -8,16 +8,22 @@ from typing import Any
 import numpy as np
 
 from se_assistant.embedding.model_path import cannot_load, offline
+from se_assistant.errors import extra_needed
+
+# what the torch backend and the one-time ONNX export need beyond the core install
+EXPORT_EXTRA = ("export", "the PyTorch model (the one-time ONNX export or embed_backend torch)")
+EXPORT_MODULES = ("torch", "transformers", "sentence_transformers", "onnx")
 
 
 def load_sentence_transformer(model_path: str, **model_kwargs: Any) -> Any:
     """A ``SentenceTransformer`` on the CPU, loaded offline and quietly."""
     offline()
-    import transformers
+    with extra_needed(*EXPORT_EXTRA, *EXPORT_MODULES):
+        import transformers
+        from sentence_transformers import SentenceTransformer
 
     transformers.utils.logging.disable_progress_bar()
     transformers.utils.logging.set_verbosity_error()
-    from sentence_transformers import SentenceTransformer
 
     try:
         return SentenceTransformer(model_path, device="cpu", model_kwargs=model_kwargs or None)

@@ -9,6 +9,7 @@ import shutil
 from pathlib import Path
 from typing import Any
 
+from se_assistant.errors import extra_needed
 from se_assistant.evaluation.dataset import EvalSetError
 
 LATEST = "latest"
@@ -342,10 +343,11 @@ def render_markdown(report: dict[str, Any], charts: dict[str, str] | None = None
 def render_chart(report: dict[str, Any], path: Path) -> None:
     """A PNG: per split, the metrics of every rendition as grouped bars against their
     thresholds (black ticks), and the pass rate per tag and rendition as a heat map."""
-    import matplotlib
+    with extra_needed("eval", "the eval report's chart", "matplotlib"):
+        import matplotlib
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
 
     splits = report["splits"]
     names = [r["name"] for r in report["renditions"]]

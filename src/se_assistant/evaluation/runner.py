@@ -16,6 +16,7 @@ from se_assistant.errors import SeAssistantError
 from se_assistant.evaluation import faithfulness, metrics
 from se_assistant.evaluation.dataset import EvalItem, EvalSet, load_eval_set, source_key
 from se_assistant.evaluation.gate import gap_failures, rendition_gaps, threshold_failures
+from se_assistant.locations import checkout_root
 
 if TYPE_CHECKING:
     from se_assistant.assistant import Assistant
@@ -34,8 +35,7 @@ INDEX_RENDITION = "index"
 
 def repo_root() -> Path:
     """The checkout holding ``evals/`` (else the working directory, e.g. for an installed wheel)."""
-    here = Path(__file__).resolve().parents[3]
-    return here if (here / "evals").is_dir() else Path.cwd()
+    return checkout_root() or Path.cwd()
 
 
 def default_set_path() -> Path:

@@ -23,17 +23,6 @@ _BLOCKS = frozenset({
     "textarea",
 })
 _WS = re.compile(r"\s+")
-_META_CHARSET = re.compile(
-    rb"""<meta[^>]*?charset\s*=\s*["']?\s*([A-Za-z0-9_.:\-]+)""", re.IGNORECASE
-)
-_XML_ENCODING = re.compile(rb"""^\s*<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9_.:\-]+)""")
-_BOMS = (
-    (codecs.BOM_UTF32_LE, "utf-32-le"),
-    (codecs.BOM_UTF32_BE, "utf-32-be"),
-    (codecs.BOM_UTF8, "utf-8"),
-    (codecs.BOM_UTF16_LE, "utf-16-le"),
-    (codecs.BOM_UTF16_BE, "utf-16-be"),
-)
 # What browsers do with these labels (WHATWG Encoding): "latin-1" means windows-1252.
 _ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp1252", "l1": "cp1252",
             "us-ascii": "cp1252", "ascii": "cp1252", "windows-1252": "cp1252", "cp1252": "cp1252"}
@@ -90,6 +79,8 @@ def load(path: Path) -> LoadedFile:
 
 def _decode(path: Path) -> str:
     """Bytes to text: a BOM wins, then a declared charset (<meta> or <?xml?>), else UTF-8."""
+    from bs4.dammit import EncodingDetector
+
     try:
         raw = path.read_bytes()
     except OSError as exc:
@@ -98,21 +89,17 @@ def _decode(path: Path) -> str:
         ) from None
     if not raw.strip():
         raise LoadError("the file is empty; add text or remove it")
-    encoding, declared = None, False
-    for bom, name in _BOMS:
-        if raw.startswith(bom):
-            raw, encoding = raw[len(bom):], name
-            break
+    # bs4's sniffing (the first steps of its UnicodeDammit), without UnicodeDammit's last
+    # resort of guessing: an undeclared page that is not UTF-8 is refused, not misread
+    raw, encoding = EncodingDetector.strip_byte_order_mark(raw)
+    declared = False
     if encoding is None:
         if b"\x00" in raw[:8192]:
             raise LoadError(
                 "the file holds binary data, not text; remove it or give it its real extension"
             )
-        match = _META_CHARSET.search(raw[:4096]) or _XML_ENCODING.search(raw[:1024])
-        if match:
-            encoding, declared = _codec(match.group(1).decode("ascii", "replace")), True
-        else:
-            encoding = "utf-8"
+        label = EncodingDetector.find_declared_encoding(raw, is_html=True)
+        encoding, declared = (_codec(label), True) if label else ("utf-8", False)
     try:
         return raw.decode(encoding)
     except UnicodeDecodeError as exc:
