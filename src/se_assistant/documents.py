@@ -9,12 +9,12 @@ import hashlib
 from typing import TYPE_CHECKING
 
 from se_assistant.loaders.base import LoadedFile
+from se_assistant.models import BREADCRUMB_SEP
 from se_assistant.subjects import Subject, subject_of
 
 if TYPE_CHECKING:
     from llama_index.core.schema import Document
 
-BREADCRUMB_SEP = " › "
 # Optional enrichment carried from front matter or section comments into every chunk's
 # metadata; ``source``/``source_slide`` say where a rewritten text's facts are in the original.
 CASE_FIELDS = (

@@ -6,6 +6,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from typing import Any
 
+# How a breadcrumb joins a passage's heading path ("Deck › Part I › Acme (Paris, FR)").
+BREADCRUMB_SEP = " › "
+
 
 @dataclass(frozen=True)
 class Citation:

@@ -14,9 +14,8 @@ from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
 from se_assistant.answering.lexicon import CONTACT_DETAIL, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
-from se_assistant.documents import BREADCRUMB_SEP
 from se_assistant.lexical import content_terms, fold, words
-from se_assistant.models import Answer, Citation
+from se_assistant.models import BREADCRUMB_SEP, Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
 from se_assistant.subjects import clean_heading, subject_of
 
