@@ -84,11 +84,19 @@ class Assistant:
         when = datetime.fromtimestamp(float(stamp)).astimezone() if stamp else None
         return MaterialInfo(documents=documents, chunks=sum(counts.values()), ingested_at=when)
 
+    def ingests_on_first_question(self) -> bool:
+        """Whether the first question will ingest the bundled corpus first: nothing is
+        ingested yet in the default data dir (another data dir must be ingested explicitly)."""
+        return not self.is_ingested() and self._default_data_dir()
+
+    def _default_data_dir(self) -> bool:
+        return self.settings.data_dir == Settings.model_fields["data_dir"].default_factory()
+
     def _ready(self) -> None:
         if self.is_ingested():
             self.retriever.ensure_loaded()
             return
-        if self.settings.data_dir != Settings.model_fields["data_dir"].default_factory():
+        if not self._default_data_dir():
             raise IndexNotReadyError(
                 f"nothing is ingested in {self.settings.data_dir}; run "
                 f"`se-assistant ingest --data-dir {self.settings.data_dir}` first"

@@ -67,7 +67,7 @@ def _metavar(field: FieldInfo) -> str:
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="se-assistant",
-        description="Questions answered with citations over the REVES social economy material.",
+        description="Questions answered with citations over the ingested material.",
     )
     common = argparse.ArgumentParser(add_help=False)
     add_setting_flags(common.add_argument_group("settings (also SE_ASSISTANT_<NAME> variables)"))

@@ -66,7 +66,7 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
         documents.append(
             Document(
                 id_=doc_id(root_key, source, index),
-                text=_with_heading(section.text, headings),
+                text=_with_heading(section.text, list(section.headings)),
                 metadata=metadata,
                 excluded_embed_metadata_keys=excluded,
                 excluded_llm_metadata_keys=excluded,

@@ -74,7 +74,7 @@ def analyse(
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
     names = [t for w in capitalised for t in content_terms(w) if t in terms]
     # "What does the presentation distinguish?": after do/does/did the last word is a verb
-    head_text = _DO_QUESTION.sub("", fold(text)) if _DO_QUESTION.search(fold(text)) else fold(text)
+    head_text = _DO_QUESTION.sub(r"\1?", fold(text))
     heads = [t for w in _HEAD.findall(head_text) for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
@@ -112,9 +112,11 @@ _ASKS_CASE = re.compile(
     re.IGNORECASE,
 )
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
-_DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|will|would|should)\b.*?([\w-]+)\s*\?*\s*$")
+_DO_QUESTION = re.compile(
+    r"^(.*\b(?:does|do|did|can|could|will|would|should)\b.*?)\s+[\w-]+\s*\?*\s*$"
+)
 _HEAD = re.compile(
-    r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)?([\w-]+)\s*"
+    r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*"
     r"(?=\b(?:of|for|be|is|are|was|were|will|like)\b|\?|$)"
 )
 

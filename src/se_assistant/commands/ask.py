@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import sys
 
 from se_assistant.assistant import Assistant
 from se_assistant.cli import settings_from_args
@@ -46,8 +47,16 @@ def print_answer(answer, out=print) -> None:
             out(f"      “{quote[:300]}{'…' if len(quote) > 300 else ''}”")
 
 
+def announce_first_ingest(assistant: Assistant) -> None:
+    """Say so on stderr when the first question is about to ingest the bundled corpus."""
+    if assistant.ingests_on_first_question():
+        print(f"Nothing is ingested yet in {assistant.settings.data_dir}: ingesting the bundled "
+              f"corpus ({assistant.settings.corpus_dir}) first, once.", file=sys.stderr)
+
+
 def run(args: argparse.Namespace) -> int:
     assistant = Assistant(settings_from_args(args))
+    announce_first_ingest(assistant)
     answer = assistant.ask(args.question, filters=parse_filters(args.filter))
     if args.json:
         print(json.dumps(answer.to_dict(), indent=2, ensure_ascii=False))

@@ -6,7 +6,7 @@ import argparse
 
 from se_assistant.assistant import Assistant
 from se_assistant.cli import settings_from_args
-from se_assistant.commands.ask import print_answer
+from se_assistant.commands.ask import announce_first_ingest, print_answer
 from se_assistant.errors import QuestionError
 
 
@@ -16,8 +16,10 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    chat = Assistant(settings_from_args(args)).chat()
-    print("Ask about the REVES clusters material. Empty line or Ctrl-D to quit, /new to start over.")
+    assistant = Assistant(settings_from_args(args))
+    announce_first_ingest(assistant)
+    chat = assistant.chat()
+    print("Ask about the ingested material. Empty line or Ctrl-D to quit, /new to start over.")
     while True:
         try:
             question = input("\n> ")

@@ -33,11 +33,11 @@ INPUT_NAMES = ("input_ids", "attention_mask", "token_type_ids")
 # model; int8 measured 0.98-0.99 on MiniLM, which moves passages, not the answer thresholds.
 MIN_COSINE = {"float32": 0.9999, "int8": 0.95}
 PROBES = (
-    "how was Pfefferwerk funded?",
-    "Coopcity accompagne l'entrepreneuriat coopératif à Bruxelles: « SEEDS », été 2018.",
+    "how was the foundation funded?",
+    "La coopérative accompagne l'entrepreneuriat à Bruxelles: « GRAINES », été 2018.",
     "x",
     "  Leading and trailing spaces, UPPER case and digits 1,234.5  ",
-    " ".join(["The cluster links social economy enterprises, universities and towns."] * 40),
+    " ".join(["The network links local enterprises, universities and towns."] * 40),
 )
 
 

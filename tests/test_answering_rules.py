@@ -1,0 +1,193 @@
+"""The answering rules on small hand-made inputs (no corpus, no model): what a question asks,
+how passages split into units, what a heading names, and when the evidence says "refuse"."""
+
+from __future__ import annotations
+
+import pytest
+
+from se_assistant.answering.evidence import judge
+from se_assistant.answering.question import analyse
+from se_assistant.answering.smalltalk import asks_for_more, small_talk_kind
+from se_assistant.answering.units import split_units
+from se_assistant.lexical import stem
+from se_assistant.subjects import subject_of
+
+NAMES = {"acme works": "Acme Works", "acme": "Acme Works", "zeta lab": "Zeta Lab"}
+PLACES = {"place": {"lyon": "Lyon", "fr": "FR", "france": "FR"}}
+
+
+# ---- question analysis ---------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("question", "kind"),
+    [
+        ("When was Acme founded?", "when"),
+        ("In what year did it open?", "when"),
+        ("How many members does Acme have?", "how_many"),
+        ("What is the budget of Zeta Lab?", "how_many"),
+        ("How can I get in touch with Acme?", "contact"),
+        ("What is the e-mail address of Zeta Lab?", "contact"),
+        ("Where is Acme based?", "where"),
+        ("Which city is Zeta Lab in?", "where"),
+        ("Who runs Zeta Lab?", "who"),
+        ("How was Acme funded?", "how"),
+        ("Does Acme work with Zeta Lab?", "yes_no"),
+        ("What does Acme do?", "what"),
+    ],
+)
+def test_the_kind_of_answer_a_question_asks_for(question, kind):
+    assert analyse(question, NAMES, PLACES).kind == kind
+
+
+def test_named_subjects_are_found_by_any_of_their_names_and_taken_out_of_the_terms():
+    info = analyse("What do Acme and Zeta Lab offer?", NAMES, PLACES)
+    assert info.entities == ["Zeta Lab", "Acme Works"] or set(info.entities) == {"Acme Works", "Zeta Lab"}
+    assert stem("offer") in info.terms and stem("acme") not in info.terms
+    assert info.is_list  # a question across two subjects lists
+
+
+def test_a_country_code_is_a_place_only_as_written():
+    assert analyse("Is there a lab in FR?", NAMES, PLACES).places == {"place": ["FR"]}
+    assert analyse("Is there a lab in France?", NAMES, PLACES).places == {"place": ["FR"]}
+    assert analyse("What can fr mean here?", NAMES, PLACES).places == {}
+
+
+def test_head_nouns_mark_what_is_asked_about_but_not_a_verb_after_does():
+    assert stem("mayor") in analyse("Who is the mayor of Lyon?", NAMES, PLACES).heads
+    assert stem("weather") in analyse("What will the weather be like in Lyon?", NAMES).heads
+    assert stem("distinguish") not in analyse("What kinds of labs does the report distinguish?", NAMES).heads
+
+
+def test_which_questions_ask_for_a_subject_unless_they_ask_an_attribute():
+    assert analyse("Which organisation runs a film festival?", NAMES).asks_case
+    assert analyse("Which organisation runs a film festival?", NAMES).aspect == "runs a film festival"
+    assert not analyse("Which city is Acme in?", NAMES).asks_case
+    assert not analyse("What value of labs tends to be overlooked?", NAMES).asks_case
+    assert not analyse("Which programmes does Acme run?", NAMES).asks_case  # names its subject
+
+
+def test_what_is_it_for_asks_a_purpose():
+    assert stem("purpose") in analyse("What is Zeta Lab for?", NAMES).terms
+
+
+# ---- units ---------------------------------------------------------------------------------
+def test_units_are_verbatim_spans_with_heading_bullets_labels_and_sentences():
+    passage = (
+        "Acme Works (Lyon, FR)\n"
+        "- ⇒ Objective: make tools. Sell them too\n"
+        "  - sub item\n"
+        "Acme began small. It grew fast! Did it?\n"
+        "Contact: info@acme.example\n"
+    )
+    units = split_units(passage, heading="Acme Works (Lyon, FR)")
+    texts = [u.text for u in units]
+    assert texts == [
+        "Acme Works (Lyon, FR)",
+        "Objective: make tools. Sell them too",
+        "sub item",
+        "Acme began small.",
+        "It grew fast!",
+        "Did it?",
+        "Contact: info@acme.example",
+    ]
+    assert units[0].heading and not any(u.heading for u in units[1:])
+    assert units[1].bullet and units[1].label == "objective"
+    assert units[-1].label == "contact" and not units[-1].bullet
+    for unit in units:
+        assert passage[unit.start : unit.start + len(unit.text)] == unit.text
+
+
+def test_a_first_line_that_is_not_the_heading_is_an_ordinary_unit():
+    units = split_units("Acme Works makes tools.", heading="Something else")
+    assert [(u.text, u.heading) for u in units] == [("Acme Works makes tools.", False)]
+
+
+# ---- subjects from headings ----------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("heading", "name", "places", "aliases"),
+    [
+        ("Acme Works (Lyon, FR)", "Acme Works", ("Lyon", "FR"), ()),
+        ("II. Zeta Lab (Porto, PT):", "Zeta Lab", ("Porto", "PT"), ()),
+        ("Slide 4: ZETA", "ZETA", (), ()),
+        ("Union of Small Towns (UST)", "Union of Small Towns", (), ("UST",)),
+        ("Nordlicht (Oslo, Norway)", "Nordlicht", ("Oslo", "Norway"), ()),
+    ],
+)
+def test_a_heading_that_names_something_gives_its_subject(heading, name, places, aliases):
+    subject = subject_of(heading)
+    assert subject is not None
+    assert (subject.name, subject.places, subject.aliases) == (name, places, aliases)
+
+
+@pytest.mark.parametrize(
+    "heading",
+    ["Objective", "Who is involved", "Funding and capital", "Thank you very much!",
+     "“Wish list” (not exhaustive...):", "I. Networks as a result of citizen initiatives"],
+)
+def test_a_heading_that_names_a_topic_gives_no_subject(heading):
+    assert subject_of(heading) is None
+
+
+# ---- the evidence decision -----------------------------------------------------------------
+VOCABULARY = frozenset(stem(w) for w in ["acme", "work", "tool", "sell", "found", "establish", "lyon", "member"])
+
+
+def _judge(question: str, best: float, texts: list[str]):
+    return judge(analyse(question, NAMES, PLACES), best, VOCABULARY, texts)
+
+
+def test_a_close_sentence_answers():
+    assert _judge("What does Acme sell?", 0.6, ["Acme sells tools."]).grounded
+
+
+def test_nothing_close_is_refused():
+    evidence = _judge("What does Acme sell?", 0.2, ["Acme sells tools."])
+    assert not evidence.grounded and "close" in evidence.reason
+
+
+def test_a_head_noun_the_material_never_uses_is_refused_however_close():
+    evidence = _judge("Who is the mayor of Lyon?", 0.95, ["Acme Works is in Lyon."])
+    assert not evidence.grounded and "mayor" in evidence.reason
+
+
+def test_words_about_the_material_itself_are_not_unknown_topics():
+    assert _judge("What is the theme of the event?", 0.6, ["Acme sells tools."]).grounded
+
+
+def test_a_founding_question_needs_a_date_of_a_founding():
+    other_date = _judge("When was Acme founded?", 0.7, ["The meeting was held on 4 June 2018."])
+    assert not other_date.grounded and "founding" in other_date.reason
+    founding = _judge("When was Acme founded?", 0.7, ["Acme was established in 1999."])
+    assert founding.grounded
+
+
+def test_a_when_question_needs_a_date_and_how_many_a_figure():
+    assert not _judge("When did Acme sell tools?", 0.7, ["Acme sells tools."]).grounded
+    assert not _judge("How many tools does Acme sell?", 0.7, ["Acme sells tools."]).grounded
+    assert _judge("How many tools does Acme sell?", 0.7, ["Acme sells 40 tools."]).grounded
+
+
+def test_a_contact_question_needs_contact_details():
+    refused = _judge("What is the e-mail of Acme?", 0.8, ["Acme sells tools."])
+    assert not refused.grounded and "contact details for Acme Works" in refused.reason
+    assert _judge("How can I contact Acme?", 0.5, ["Write to info@acme.example"]).grounded
+
+
+# ---- small talk ----------------------------------------------------------------------------
+@pytest.mark.parametrize(
+    ("text", "kind"),
+    [("thanks!", "thanks"), ("great, thank you", "thanks"), ("ok", "ack"), ("hello", "greeting"),
+     ("bye", "bye"), ("perfect, that's all I needed. bye!", "bye"), ("hmm", "ack"),
+     ("alert(1)", "noise")],
+)
+def test_turns_that_ask_nothing_are_small_talk(text, kind):
+    assert small_talk_kind(text, VOCABULARY, []) == kind
+
+
+def test_questions_are_not_small_talk():
+    assert small_talk_kind("Who runs Acme?", VOCABULARY, [stem("run")]) == ""
+    assert small_talk_kind("tools?", VOCABULARY, [stem("tool")]) == ""
+
+
+def test_what_else_asks_for_more():
+    assert asks_for_more("What else is on that list?") and asks_for_more("anything else?")
+    assert not asks_for_more("What is on that list?")
