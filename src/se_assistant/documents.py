@@ -14,7 +14,8 @@ if TYPE_CHECKING:
 
 BREADCRUMB_SEP = " › "
 # Case fields carried from front matter or section comments into every chunk's metadata.
-CASE_FIELDS = ("case", "aliases", "city", "country", "country_code", "region", "cluster_type")
+CASE_FIELDS = ("case", "aliases", "city", "country", "country_code", "region", "cluster_type",
+               "source_document", "source_slide")
 # What the embedding and BM25 see besides the text: where the passage is and what it is about.
 EMBEDDED_KEYS = ("kind", "breadcrumb", "case", "aliases", "city", "country")
 
@@ -32,7 +33,9 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
     from llama_index.core.schema import Document
 
     documents: list[Document] = []
-    file_meta = {k: v for k, v in loaded.metadata.items() if k in CASE_FIELDS}
+    # front matter `source:` (the original a file was taken from) would clash with the path
+    file_meta = {("source_document" if k == "source" else k): v for k, v in loaded.metadata.items()
+                 if k in CASE_FIELDS or k == "source"}
     kind = loaded.metadata.get("kind", "")
     for index, section in enumerate(loaded.sections):
         meta = {**file_meta, **{k: v for k, v in section.metadata.items() if k in CASE_FIELDS}}

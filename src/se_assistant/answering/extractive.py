@@ -306,6 +306,7 @@ def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Ci
         highlights=highlights,
         chunk_id=p.node_id,
         metadata={k: str(meta[k]) for k in keep if meta.get(k)},
+        origin=Citation.origin_from(meta),
     )
 
 

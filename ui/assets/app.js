@@ -1,0 +1,84 @@
+// se-assistant chat window: sources that stay with their answer, the [n] badges, the counter.
+// Everything is event delegation on the document, so it survives Gradio re-rendering the chat.
+(() => {
+  if (window.__seAssistantUi) return;
+  window.__seAssistantUi = true;
+
+  const phone = () => window.matchMedia("(max-width: 760px)").matches;
+
+  function flash(card) {
+    card.classList.remove("se-flash");
+    void card.offsetWidth; // restart the animation when the same card is flashed twice
+    card.classList.add("se-flash");
+    setTimeout(() => card.classList.remove("se-flash"), 1800);
+  }
+
+  // Show an answer's own source cards: in the side panel on a wide screen, under the answer
+  // on a phone. The cards were built (and sanitized) with the message; they are cloned, never
+  // parsed from text.
+  function showSources(answer, number) {
+    const details = answer.querySelector("details.se-sources");
+    document.querySelectorAll("#se-chat .se-answer.se-selected")
+      .forEach((a) => a.classList.remove("se-selected"));
+    answer.classList.add("se-selected");
+    if (!details) return;
+    let scope = details;
+    const body = document.querySelector("#se-panel .se-panel-body");
+    if (!phone() && body) {
+      const panel = body.closest(".se-panel");
+      body.replaceChildren(...[...details.childNodes]
+        .filter((n) => n.nodeName !== "SUMMARY").map((n) => n.cloneNode(true)));
+      panel.classList.toggle("se-panel-related", answer.classList.contains("se-refused"));
+      panel.querySelector(".se-panel-head").textContent =
+        answer.classList.contains("se-refused") ? "Related passages" : "Sources";
+      scope = body;
+    } else {
+      details.open = true;
+    }
+    if (number) {
+      const card = scope.querySelector(`.se-card[data-n="${number}"]`);
+      if (card) {
+        card.scrollIntoView({ block: "nearest", behavior: "smooth" });
+        flash(card);
+      }
+    }
+  }
+
+  document.addEventListener("click", (event) => {
+    const target = event.target instanceof Element ? event.target : null;
+    if (!target) return;
+    const answer = target.closest("#se-chat .se-answer");
+    if (!answer) return;
+    if (target.closest("details.se-sources") && !target.closest(".se-ref")) return;
+    const ref = target.closest(".se-ref");
+    showSources(answer, ref ? ref.dataset.n : null);
+  });
+
+  document.addEventListener("keydown", (event) => {
+    const ref = event.target instanceof Element ? event.target.closest(".se-ref") : null;
+    if (ref && (event.key === "Enter" || event.key === " ")) {
+      event.preventDefault();
+      showSources(ref.closest(".se-answer"), ref.dataset.n);
+    }
+  });
+
+  // The character counter: the limit is shown all the time, text past it is flagged (the
+  // server refuses it with a message and leaves it in the box to be shortened).
+  function updateCounter() {
+    const counter = document.querySelector(".se-counter");
+    const box = document.querySelector("#se-question textarea");
+    if (!counter || !box) return;
+    const limit = Number(counter.dataset.limit);
+    const length = box.value.length;
+    counter.querySelector(".se-count").textContent = length.toLocaleString("en");
+    const over = length > limit;
+    counter.classList.toggle("se-over", over);
+    counter.querySelector(".se-over-msg").textContent = over
+      ? ` — ${(length - limit).toLocaleString("en")} over the limit: shorten the question to send it`
+      : "";
+  }
+  document.addEventListener("input", (event) => {
+    if (event.target instanceof Element && event.target.closest("#se-question")) updateCounter();
+  });
+  setInterval(updateCounter, 300); // also follows text Gradio sets (examples, a kept question)
+})();
