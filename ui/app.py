@@ -280,9 +280,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                     js_on_load=None)
             with gr.Tab("Material", id="material"):
                 table = gr.HTML(elem_id="se-material", js_on_load=None)
-                files = gr.File(label=f"Add files ({SUPPORTED_UPLOADS}): drop them here or "
-                                "click to choose", file_count="multiple", elem_id="se-upload",
-                                height=120)
+                files = gr.File(label=f"Add files: {SUPPORTED_UPLOADS}", file_count="multiple",
+                                elem_id="se-upload", height=130)
                 with gr.Row(elem_id="se-doc-row"):
                     document = gr.Dropdown([], label="Document", scale=3, min_width=180,
                                            elem_id="se-document", filterable=True)
@@ -292,7 +291,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                            min_width=80, elem_id="se-remove")
                 ingest_btn = gr.Button("Re-ingest the material folder", variant="primary",
                                        size="sm", elem_id="se-reingest")
-                report_box = gr.Textbox(label="Last ingest", lines=3, max_lines=12,
+                report_box = gr.Textbox("No ingest has run in this window yet.",
+                                        label="Last ingest", lines=3, max_lines=12,
                                         interactive=False, elem_id="se-report")
                 sections = gr.HTML(elem_id="se-sections", js_on_load=None)
 
@@ -305,7 +305,6 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             respond, inputs, outputs, **private
         )
         new_btn.click(new_conversation, conversation, outputs, **private)
-        chatbot.clear(new_conversation, conversation, outputs, **private)
         ingested = [report_box, table, document, subject]
         busy = {"show_progress_on": [report_box], **private}
         ingest_btn.click(reingest, None, ingested, **busy)
@@ -338,7 +337,9 @@ def launch_options(settings: Settings) -> dict[str, Any]:
         "auth": auth,
         "css_paths": [CSS_PATH],
         "head": f"<script>{JS_PATH.read_text(encoding='utf-8')}</script>",
-        "max_file_size": int(settings.max_file_mb * 1024 * 1024),
+        # a hard stop for huge uploads; below it the window refuses files over max_file_mb
+        # with its own one-line reason, as an ingest does
+        "max_file_size": int(settings.max_file_mb * 2 * 1024 * 1024) + 10 * 1024 * 1024,
         "theme": gr.themes.Soft(
             primary_hue="teal", neutral_hue="slate",
             font=["ui-sans-serif", "system-ui", "Segoe UI", "Roboto", "sans-serif"],

@@ -152,6 +152,9 @@ def passage(raw: str, highlights: Iterable[str] = ()) -> str:
     return "".join(out)
 
 
+# The chat's sanitizer drops data-* attributes: a badge and its card share a class instead
+# (se-ref-<n>, se-card-<n>).
+
 # ---- chat messages ------------------------------------------------------------------------
 def kind_of(answer: dict[str, Any]) -> str:
     """"answer", "refusal" or "smalltalk" (older answers without ``kind``: from grounded)."""
@@ -169,7 +172,7 @@ def answer_text(value: str, tips: dict[int, str] | None = None) -> str:
         tip = (tips or {}).get(number, "")
         tip_html = f'<span class="se-tip">{text(tip)}</span>' if tip else ""
         out.append(
-            f'<sup class="se-ref" data-n="{number}" tabindex="0" role="button">'
+            f'<sup class="se-ref se-ref-{number}" tabindex="0" role="button">'
             f"{number}{tip_html}</sup>"
         )
         pos = match.end()
@@ -222,7 +225,7 @@ def answer_message(answer: dict[str, Any], opener: Opener | None = None) -> str:
         label = "Sources" if grounded else "Related passages (none answers the question)"
         parts.append(
             f'<details class="se-sources"><summary>{label} · {len(sources)}</summary>'
-            f"{_cards(sources, grounded, opener)}</details>"
+            f"{panel_body(answer, sources, grounded, opener)}</details>"
         )
     parts.append("</div>")
     return "".join(parts)
@@ -278,7 +281,7 @@ def _card(c: dict[str, Any], grounded: bool, opener: Opener | None) -> str:
     origin = str(c.get("origin") or "")
     origin_html = f'<div class="se-origin">from {text(origin)}</div>' if origin else ""
     return (
-        f'<div class="se-card" data-n="{number}">'
+        f'<div class="se-card se-card-{number}">'
         f'<div class="se-card-head"><span class="se-num">{number}</span>'
         f'<span class="se-title">{text(c["title"])}</span></div>'
         f'<div class="se-meta"><span class="se-loc">{text(c["locator"])}</span>'

@@ -36,13 +36,18 @@
       details.open = true;
     }
     if (number) {
-      const card = scope.querySelector(`.se-card[data-n="${number}"]`);
+      const card = scope.querySelector(`.se-card-${number}`);
       if (card) {
         card.scrollIntoView({ block: "nearest", behavior: "smooth" });
         flash(card);
       }
     }
   }
+
+  const refNumber = (ref) => {
+    const match = [...ref.classList].join(" ").match(/se-ref-(\d+)/);
+    return match ? match[1] : null;
+  };
 
   document.addEventListener("click", (event) => {
     const target = event.target instanceof Element ? event.target : null;
@@ -51,16 +56,34 @@
     if (!answer) return;
     if (target.closest("details.se-sources") && !target.closest(".se-ref")) return;
     const ref = target.closest(".se-ref");
-    showSources(answer, ref ? ref.dataset.n : null);
+    showSources(answer, ref ? refNumber(ref) : null);
   });
 
   document.addEventListener("keydown", (event) => {
     const ref = event.target instanceof Element ? event.target.closest(".se-ref") : null;
     if (ref && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
-      showSources(ref.closest(".se-answer"), ref.dataset.n);
+      showSources(ref.closest(".se-answer"), refNumber(ref));
     }
   });
+
+  // Keep a badge's hover quote inside its answer (a badge near an edge, a narrow phone).
+  function placeTip(ref) {
+    const tip = ref && ref.querySelector(".se-tip");
+    if (!tip) return;
+    tip.style.setProperty("--se-shift", "0px");
+    const box = (ref.closest(".se-answer") || document.body).getBoundingClientRect();
+    const r = tip.getBoundingClientRect();
+    let shift = 0;
+    if (r.left < box.left) shift = box.left - r.left;
+    else if (r.right > box.right) shift = box.right - r.right;
+    tip.style.setProperty("--se-shift", `${shift}px`);
+  }
+  for (const type of ["mouseover", "focusin"]) {
+    document.addEventListener(type, (event) => {
+      if (event.target instanceof Element) placeTip(event.target.closest(".se-ref"));
+    });
+  }
 
   // The character counter: the limit is shown all the time, text past it is flagged (the
   // server refuses it with a message and leaves it in the box to be shortened).
