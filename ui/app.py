@@ -50,7 +50,9 @@ CURATED_EXAMPLES = {
     "Impuls Cooperatiu de Sants": "What is the objective of Impuls Cooperatiu de Sants?",
     "REALIS": "Who set up REALIS?",
 }
-GENERIC_EXAMPLES = ("What is this material about?", "Which organisations does the material name?")
+# for subjects without a curated question: one round of the first template, then the second
+SUBJECT_TEMPLATES = ("What is the objective of {}?", "Who is involved in {}?")
+GENERIC_EXAMPLE = "What is this material about?"
 UNANSWERABLE_EXAMPLE = "What is the capital of Australia?"
 UNANSWERABLE_LABEL = "Not in the material (shows a refusal): What is the capital of Australia?"
 
@@ -110,8 +112,9 @@ def example_questions(assistant: Assistant) -> list[dict[str, str]]:
     """Five questions the material answers (one per subject it covers, curated or generic),
     then one labelled as a question it cannot answer; as Chatbot example messages."""
     subjects = assistant.subjects()
-    questions = [CURATED_EXAMPLES.get(s, f"What is the objective of {s}?") for s in subjects]
-    questions = [*questions, *GENERIC_EXAMPLES][:ANSWERABLE_EXAMPLES]
+    questions = [CURATED_EXAMPLES.get(s) or SUBJECT_TEMPLATES[0].format(s) for s in subjects]
+    questions += [SUBJECT_TEMPLATES[1].format(s) for s in subjects]
+    questions = list(dict.fromkeys(questions or [GENERIC_EXAMPLE]))[:ANSWERABLE_EXAMPLES]
     return [*({"text": q} for q in questions),
             {"text": UNANSWERABLE_EXAMPLE, "display_text": UNANSWERABLE_LABEL}]
 
@@ -180,18 +183,19 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def pick_example(evt: gr.SelectData) -> str:
         return str(evt.value.get("text", "")) if isinstance(evt.value, dict) else str(evt.value)
 
-    def material_view():
-        table = render.material_table(assistant.material(), assistant.problems(), last_run["at"])
-        sources = sorted({d.source for d in assistant.material().documents}
-                         | {p.source for p in assistant.problems()})
-        return table, gr.update(choices=sources, value=None)
+    def material_view(**document_update: Any):
+        """The table and the document list, as the index and the folder are now."""
+        material, problems = assistant.material(), assistant.problems()
+        table = render.material_table(material, problems, last_run["at"])
+        sources = sorted({d.source for d in material.documents} | {p.source for p in problems})
+        return table, gr.update(choices=sources, **document_update)
 
     def subject_choices():
         return gr.update(choices=[ALL_SUBJECTS, *assistant.subjects()])
 
-    def after_ingest(summary: str):
+    def after_ingest(summary: str, **document_update: Any):
         last_run["at"] = datetime.now().astimezone().strftime("%Y-%m-%d %H:%M:%S")
-        table, documents = material_view()
+        table, documents = material_view(**document_update)
         return summary, table, documents, subject_choices()
 
     def reingest(progress=gr.Progress(track_tqdm=True)):  # noqa: B008 (Gradio's idiom)
@@ -221,7 +225,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
             summary = render.ingest_report(assistant.remove_document(source), f"remove {source}")
         except SeAssistantError as exc:
             summary = f"error: {exc}"
-        return (*after_ingest(summary), "")
+        return (*after_ingest(summary, value=None), "")
 
     def preview(source: str | None) -> str:
         if not source:
@@ -278,7 +282,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                 with gr.Column(scale=2, min_width=300, elem_id="se-side"):
                     panel = gr.HTML(render.passages_panel(None), elem_id="se-panel",
                                     js_on_load=None)
-            with gr.Tab("Material", id="material"):
+            with gr.Tab("Material", id="material") as material_tab:
                 table = gr.HTML(elem_id="se-material", js_on_load=None)
                 files = gr.File(label=f"Add files: {SUPPORTED_UPLOADS}", file_count="multiple",
                                 elem_id="se-upload", height=130)
@@ -315,6 +319,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         preview_btn.click(preview, document, sections, **private)
         document.change(preview, document, sections, **private)
         demo.load(material_view, None, [table, document], **private)
+        material_tab.select(material_view, None, [table, document], **private)
         gr.api(ask, api_name="ask")
     return demo
 
