@@ -442,17 +442,21 @@ def test_broken_and_refused_uploads_are_listed_first_while_the_rest_stays(browse
         assert "failed: broken.pdf:" in report
         assert "failed: tool.exe: unsupported file type" in report
         assert "failed: big.md: the file is" in report and "limit" in report
+        # refused uploads and the broken file come first, each with its one-line reason
         rows = page.locator("#se-material tbody tr")
-        first = rows.first
-        assert "se-failed" in (first.get_attribute("class") or "")
-        assert "broken.pdf" in first.inner_text()
-        reason = first.locator(".se-reason").inner_text()
-        assert reason and "\n" not in reason
-        # the upload's refusals are in the report; the broken file stays in the table
+        failed_rows = [rows.nth(i) for i in range(3)]
+        assert all("se-failed" in (r.get_attribute("class") or "") for r in failed_rows)
+        shown = [r.inner_text() for r in failed_rows]
+        assert any("broken.pdf" in t and "PDF" in t for t in shown)
+        assert any("tool.exe (upload)" in t and "unsupported file type" in t for t in shown)
+        assert any("big.md (upload)" in t and "limit" in t for t in shown)
+        for row in failed_rows:
+            reason = row.locator(".se-reason").inner_text()
+            assert reason and "\n" not in reason
         table = page.locator("#se-material").inner_text()
         assert "notes.md" in table and "presentation.md" in table
-        assert rows.count() == before + 2  # broken.pdf (failed) and notes.md
-        assert "1 failed" in page.locator("#se-material .se-summary").inner_text()
+        assert rows.count() == before + 4  # three failed rows and notes.md
+        assert "3 failed" in page.locator("#se-material .se-summary").inner_text()
         snapshot(page, "material-failed-upload")
 
         page.get_by_role("tab", name="Chat").click()

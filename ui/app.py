@@ -128,6 +128,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     conversations = Conversations(assistant)
     limit = assistant.settings.max_question_chars
     last_run = {"at": ""}  # when this window last ran an ingest (a no-change one included)
+    # uploads the last upload refused (they never reach the folder): listed until the next one
+    refused: list[Any] = []
 
     def ask(question: str, conversation_id: str = "") -> dict[str, Any]:
         """Answer a question from the material. Returns the answer (text with [n] markers,
@@ -186,7 +188,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
     def material_view(**document_update: Any):
         """The table and the document list, as the index and the folder are now."""
         material, problems = assistant.material(), assistant.problems()
-        table = render.material_table(material, problems, last_run["at"])
+        table = render.material_table(material, [*refused, *problems], last_run["at"])
         sources = sorted({d.source for d in material.documents} | {p.source for p in problems})
         return table, gr.update(choices=sources, **document_update)
 
@@ -210,11 +212,16 @@ def build_app(assistant: Assistant) -> gr.Blocks:
         if not files:
             return gr.skip(), gr.skip(), gr.skip(), gr.skip(), gr.skip()
         progress(0, desc=f"Adding {len(files)} file(s) and ingesting…")
+        refused.clear()
         try:
-            summary = render.ingest_report(assistant.add_files(list(files), progress=True),
-                                           "upload")
+            report = assistant.add_files(list(files), progress=True)
         except SeAssistantError as exc:
             summary = f"error: {exc}"
+        else:
+            summary = render.ingest_report(report, "upload")
+            in_folder = {p.source for p in assistant.problems()}
+            refused.extend(render.Refused(f"{name} (upload)", reason)
+                           for name, reason in report.failed if name not in in_folder)
         return (*after_ingest(summary), None)
 
     def remove(source: str | None, progress=gr.Progress(track_tqdm=True)):  # noqa: B008

@@ -14,6 +14,7 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 # html.escape leaves these alone, but the chat's Markdown renderer, its LaTeX pass and
@@ -326,6 +327,14 @@ def _crumb_beyond(crumb: str, title: str, locator: str) -> str:
 
 
 # ---- material tab ---------------------------------------------------------------------------
+@dataclass(frozen=True)
+class Refused:
+    """An upload refused before it reached the material folder, listed with the failures."""
+
+    source: str
+    reason: str
+
+
 def material_table(material: Any, problems: Sequence[Any] = (), checked: str = "") -> str:
     """The Material tab's table: failed files first with their one-line reasons, then one row
     per ingested document (``Assistant.material()`` and ``Assistant.problems()``)."""

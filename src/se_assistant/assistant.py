@@ -402,21 +402,18 @@ def _upload_problem(
     name: str, path: Path, folder: Path, max_bytes: int, supported: frozenset[str]
 ) -> str | None:
     """Why an uploaded file cannot go into the material folder under ``name``, or None."""
+    from se_assistant.ingestion import _check_file
+    from se_assistant.loaders import LoadError, load_file
+
     if not name or name != Path(name).name or "\\" in name or name in (".", ".."):
         return "the name holds a folder part; upload the file under its own plain name"
     if name.startswith((".", "~")):
         return "hidden file names are not ingested; rename the file"
     if not (folder / name).resolve().is_relative_to(folder):
         return "the name leads outside the material folder; rename the file"
-    suffix = Path(name).suffix.lower()
-    if suffix not in supported:
-        kinds = ", ".join(sorted(supported))
-        return f"unsupported file type '{suffix or name}'; use one of {kinds}"
-    try:
-        size = path.stat().st_size
-    except OSError as exc:
-        return f"cannot read the upload ({exc.strerror or exc}); upload it again"
-    if size > max_bytes:
-        return (f"the file is {size / 1e6:.0f} MB, over the {max_bytes / 1e6:.0f} MB limit; "
-                "split it or raise --max-file-mb")
-    return None
+    if Path(name).suffix.lower() not in supported:
+        try:
+            load_file(Path(name))  # refuses the type by its name alone, with the ingest's reason
+        except LoadError as exc:
+            return str(exc)
+    return _check_file(path, max_bytes)  # the size limit and readability, as an ingest checks
