@@ -327,16 +327,26 @@ class Assistant:
         root = resolve_roots([folder])[0]
         found = [MaterialProblem(rel, reason) for rel, reason in root.skipped]
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        cache = self.__dict__.setdefault("_problem_reasons", {})  # a broken file parses once
         for rel in root.files:
             if rel in indexed:
                 continue
-            reason = _check_file(root.path / rel, max_bytes)
+            path = root.path / rel
+            try:
+                key = (str(path), path.stat().st_mtime_ns, path.stat().st_size, max_bytes)
+            except OSError:
+                key = None
+            reason = cache.get(key) if key else None
             if reason is None:
-                try:
-                    load_file(root.path / rel)
-                    reason = "not ingested yet; re-ingest to add it"
-                except LoadError as exc:
-                    reason = str(exc)
+                reason = _check_file(path, max_bytes)
+                if reason is None:
+                    try:
+                        load_file(path)
+                        reason = "not ingested yet; re-ingest to add it"
+                    except LoadError as exc:
+                        reason = str(exc)
+                if key:
+                    cache[key] = reason
             found.append(MaterialProblem(rel, reason))
         return found
 

@@ -59,7 +59,16 @@
     showSources(answer, ref ? refNumber(ref) : null);
   });
 
+  // A new question: the panel will show its answer's sources, so no earlier answer is selected.
+  const clearSelection = () => document.querySelectorAll("#se-chat .se-answer.se-selected")
+    .forEach((a) => a.classList.remove("se-selected"));
+  document.addEventListener("click", (event) => {
+    if (event.target instanceof Element && event.target.closest("#se-ask")) clearSelection();
+  });
+
   document.addEventListener("keydown", (event) => {
+    if (event.key === "Enter" && !event.shiftKey && event.target instanceof Element
+        && event.target.closest("#se-question")) clearSelection();
     const ref = event.target instanceof Element ? event.target.closest(".se-ref") : null;
     if (ref && (event.key === "Enter" || event.key === " ")) {
       event.preventDefault();
