@@ -290,6 +290,7 @@ def test_5000_pasted_characters_show_the_limit_and_keep_the_text(page):
     assert counter.is_visible()
     assert "5,000 / 2,000" in counter.inner_text()
     assert "over the limit" in counter.inner_text()
+    assert contrast(counter.locator(".se-over-msg"))["ratio"] >= AA
     assert len(box.input_value()) == 5000  # nothing cut on paste
 
     box.press("Enter")
