@@ -265,6 +265,7 @@ def test_subject_filter_narrows_the_conversation(page):
     page.locator("#se-subject input").click()
     page.get_by_role("option", name="Coopcity").click()
     ask(page, "What is the objective?")
+    assert "only in: Coopcity" in last_answer(page)
     cards = page.locator("#se-panel .se-card")
     assert cards.count() >= 1
     assert all("Coopcity" in cards.nth(i).inner_text() for i in range(cards.count()))

@@ -159,7 +159,8 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     partial = {"role": "assistant", "content": render.answer_text(shown)}
                     yield [*history, partial], gr.skip(), "", gr.skip()
                 else:
-                    result = {**item.to_dict(), "conversation_id": conversation_id}
+                    result = {**item.to_dict(), "conversation_id": conversation_id,
+                              "subject": subject if subject_filter(subject) else ""}
             if result is None:
                 raise SeAssistantError("no answer came back; ask again")
         except SeAssistantError as exc:

@@ -220,6 +220,8 @@ def answer_message(answer: dict[str, Any], opener: Opener | None = None) -> str:
     searched = str(answer.get("query", "")).strip()
     if searched and searched.casefold() != str(answer.get("question", "")).strip().casefold():
         parts.append(f'<p class="se-searched">searched: {text(searched)}</p>')
+    if answer.get("subject"):
+        parts.append(f'<p class="se-searched">only in: {text(answer["subject"])}</p>')
     if answer.get("notice"):
         parts.append(f'<p class="se-notice">{text(answer["notice"])}</p>')
     if sources:
