@@ -77,9 +77,9 @@ def test_uploads_refuse_bad_names_types_and_sizes_and_keep_broken_files_listed(m
     exe.write_bytes(b"MZ")
 
     report = assistant.add_files(
-        [good, broken, big, exe, good, good, good],
+        [good, broken, big, exe, good, good, good, good],
         names=["orchard.md", "torn.pdf", "big.md", "tool.exe", "../escape.md", ".hidden.md",
-               "sub/dir.md"],
+               "sub/dir.md", "bell\x07.md"],
     )
     failed = dict(report.failed)
     assert report.added == ["orchard.md"]
@@ -87,6 +87,7 @@ def test_uploads_refuse_bad_names_types_and_sizes_and_keep_broken_files_listed(m
     assert failed["tool.exe"].startswith("unsupported file type '.exe'")
     assert "folder part" in failed["../escape.md"] and "folder part" in failed["sub/dir.md"]
     assert "hidden" in failed[".hidden.md"]
+    assert "control characters" in failed["bell\x07.md"]
     assert "torn.pdf" in failed  # copied, then refused by the ingest like any broken file
     assert all("\n" not in reason for reason in failed.values())
     assert not (root / "escape.md").exists() and not (corpus / "big.md").exists()

@@ -419,6 +419,8 @@ def _upload_problem(
         return "the name holds a folder part; upload the file under its own plain name"
     if name.startswith((".", "~")):
         return "hidden file names are not ingested; rename the file"
+    if any(ord(ch) < 32 for ch in name):
+        return "the name holds control characters; rename the file"
     if not (folder / name).resolve().is_relative_to(folder):
         return "the name leads outside the material folder; rename the file"
     if Path(name).suffix.lower() not in supported:
