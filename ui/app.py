@@ -269,7 +269,7 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                     with gr.Row(elem_id="se-ask-row"):
                         box = gr.Textbox(
                             show_label=False,
-                            placeholder="Ask a question, e.g. how was it funded?",
+                            placeholder="Ask about the material…",
                             lines=1,
                             max_lines=4,
                             scale=5,
