@@ -28,6 +28,7 @@ def test_ask_returns_the_answer_with_citations(client):
     assert first["source"] == "cases/pfefferwerk.md"
     assert first["locator"] and first["quote"]
     assert first["highlights"][0] in first["quote"]
+    assert first["origin"] == "slide 4 of presentation.md"
     assert result["conversation_id"]
 
 

@@ -47,7 +47,7 @@ def test_overlapping_highlights_merge_into_one_mark():
 
 def test_answer_markers_become_badges_and_text_is_escaped():
     shown = render.answer_text("It is <b>red</b>. [1] It is big. [2]")
-    assert shown.count('class="se-ref"') == 2
+    assert shown.count('class="se-ref se-ref-') == 2
     assert "&lt;b&gt;red&lt;/b&gt;" in shown
 
 
@@ -132,3 +132,119 @@ def test_ui_files_ship_where_the_command_looks(name):
     from se_assistant.commands.ui import app_path
 
     assert (app_path().parent / name).is_file()
+
+
+# ---- answers keep their sources; provenance; bullets and tables ---------------------------
+SLIDE = ("- Who: two universities\n- Objective: promote <social> cohesion\n"
+         "  - nested detail\n- Created: a park")
+
+
+def test_slide_bullets_become_a_nested_list_with_the_cited_bullet_marked():
+    shown = render.passage(SLIDE, ["Objective: promote <social> cohesion"])
+    assert shown.count("<ul>") == 2 and shown.count("<li>") == 4
+    assert "<li><mark>Objective&#58; promote &lt;social&gt; cohesion</mark><ul><li>nested" in shown
+    assert "- Who" not in shown
+
+
+def test_markdown_table_becomes_a_table_and_paragraphs_stay_paragraphs():
+    shown = render.passage("Fees:\n\n| plan | fee |\n| --- | --- |\n| basic | 5 euros |\nAfter.")
+    assert shown.startswith("<p>Fees&#58;</p>")
+    assert "<tr><th>plan</th><th>fee</th></tr><tr><td>basic</td><td>5 euros</td></tr>" in shown
+    assert "---" not in shown and shown.endswith("<p>After.</p>")
+
+
+def test_highlight_spanning_a_line_break_is_still_marked():
+    shown = render.passage("It was founded\nin 2016 by twelve.", ["It was founded in 2016 by twelve."])
+    assert shown == "<p><mark>It was founded</mark> <mark>in 2016 by twelve.</mark></p>"
+
+
+def answer_with(citations, **extra):
+    return {"text": "It is so. [1]", "grounded": True, "query": "q?", "question": "q?",
+            "citations": citations, "related": [], **extra}
+
+
+def test_answer_message_carries_its_own_cards_with_origin_and_hover_quote():
+    cited = {**citation(), "origin": "slide 4 of presentation.md"}
+    shown = render.answer_message(answer_with([cited]))
+    assert 'class="se-ref se-ref-1"' in shown
+    assert '<span class="se-tip">Second sentence.</span>' in shown
+    assert '<details class="se-sources">' in shown and 'class="se-card se-card-1"' in shown
+    assert "from slide 4 of presentation.md" in shown
+    assert "data-" not in shown  # the chat's sanitizer drops data attributes
+
+
+def test_open_shows_the_whole_section_and_the_original_slide():
+    from types import SimpleNamespace as NS
+
+    def opener(source, locator):
+        assert (source, locator) == ("cases/x.md", "§ Aims")
+        return NS(section=NS(locator="§ Aims", text="Before. Second sentence. After."),
+                  original=NS(locator="slide 4", text=SLIDE), original_source="presentation.md")
+
+    shown = render.passages_panel(answer_with([citation()]), opener)
+    assert '<details class="se-open"><summary>Open the section and its slide</summary>' in shown
+    assert "Before. <mark>Second sentence.</mark> After." in shown
+    assert "Original: slide 4 of presentation.md" in shown and shown.count("<li>") >= 4
+
+
+def test_small_talk_is_a_plain_message_without_sources_or_refusal_styling():
+    reply = {"text": "You're welcome! [sic]", "grounded": False, "kind": "smalltalk",
+             "query": "thanks!", "question": "thanks!", "citations": [], "related": []}
+    shown = render.answer_message(reply)
+    assert shown == ('<div class="se-answer se-smalltalk"><p class="se-text">You&#39;re '
+                     "welcome&#33; &#91;sic&#93;</p></div>")
+    assert "Not in the material" not in render.answer_message(reply)
+    assert "se-card" not in render.passages_panel(reply)
+
+
+def test_refusal_panel_does_not_claim_that_nothing_is_close():
+    refusal = {**answer_with([]), "grounded": False, "kind": "refusal", "related": [citation()]}
+    shown = render.passages_panel(refusal)
+    assert "none of them answers it" in shown and "No passage is close" not in shown
+    assert "<mark>" not in shown
+
+
+def test_question_over_the_limit_is_shown_with_its_length_not_cut_silently():
+    shown = render.question_shown("x" * 5000, 2000)
+    assert "(5,000 characters, over the 2,000 limit)" in shown
+    assert render.question_shown("short?", 2000) == render.question("short?")
+    assert 'data-limit="2000"' in render.counter(2000) and "2,000 characters" in render.counter(2000)
+
+
+def test_material_table_lists_failures_first_with_their_reasons():
+    from datetime import datetime
+    from types import SimpleNamespace as NS
+
+    material = NS(documents=[NS(title="Doc <A>", source="a.md", kind="case", chunks=3)], chunks=3,
+                  ingested_at=datetime(2026, 1, 2, 3, 4, 5))
+    problems = [NS(source="new.md", reason="not ingested yet; re-ingest to add it"),
+                NS(source="bad.pdf", reason="the PDF is damaged; re-export it")]
+    shown = render.material_table(material, problems, checked="2026-01-02 03:05:00")
+    assert shown.index("bad.pdf") < shown.index("new.md") < shown.index("a.md")
+    assert "<b>1</b> failed, 1 waiting to be ingested" in shown
+    assert "index last changed 2026-01-02 03&#58;04&#58;05" in shown
+    assert "last ingest run 2026-01-02 03&#58;05&#58;00" in shown
+    assert "Doc &lt;A&gt;" in shown
+
+
+def test_examples_are_five_answerable_and_one_labelled_unanswerable():
+    from se_assistant.commands.ui import load_app
+
+    app = load_app()
+
+    class Subjects:
+        def __init__(self, names):
+            self.names = names
+
+        def subjects(self):
+            return self.names
+
+    examples = app.example_questions(Subjects(["Coopcity", "Zeta Guild", "Eta Union"]))
+    texts = [e["text"] for e in examples]
+    assert texts[:3] == ["Which programmes does Coopcity run?",
+                         "What is the objective of Zeta Guild?", "What is the objective of Eta Union?"]
+    assert texts[3] == "Who is involved in Coopcity?"
+    assert len(texts) == 6 and len(set(texts)) == 6
+    assert examples[-1]["display_text"].startswith("Not in the material")
+    assert len(app.example_questions(Subjects([f"S{i}" for i in range(9)]))) == 6
+    assert [e["text"] for e in app.example_questions(Subjects([]))][0] == "What is this material about?"

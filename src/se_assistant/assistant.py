@@ -10,7 +10,16 @@ from typing import Any
 
 from se_assistant.chat import Chat
 from se_assistant.errors import IndexNotReadyError
-from se_assistant.models import Answer, Citation, DocumentInfo, IngestReport, MaterialInfo
+from se_assistant.models import (
+    Answer,
+    Citation,
+    DocumentInfo,
+    IngestReport,
+    MaterialInfo,
+    MaterialProblem,
+    PassageContext,
+    SectionText,
+)
 from se_assistant.settings import Settings
 
 
@@ -281,3 +290,179 @@ class Assistant:
 
         self._ready()
         return analyse(text, self._entity_names()).entities
+
+    # ---- subjects and material management (used by the chat window) ----------------------
+    def subjects(self) -> list[str]:
+        """The subjects the material covers, read off its headings (and front matter where a
+        file has it): the names ``filters={"subject": name}`` accepts."""
+        self._ready()
+        return sorted(entity.name for entity in self.retriever.entities)
+
+    def add_files(
+        self, files: list[str | Path], names: list[str] | None = None, progress: bool = False
+    ) -> IngestReport:
+        """Copy ``files`` into the material folder (``settings.corpus_dir``) under ``names``
+        (default: their own names), then ingest the folder incrementally.
+
+        A file is refused, and listed under ``failed`` with a one-line reason, when its name
+        tries to leave the folder or is hidden, its type has no loader, or it is over
+        ``max_file_mb``; a file that cannot be parsed is kept and reported by the ingest, as
+        any broken file in the folder is. What is already ingested is never lost."""
+        import shutil
+
+        from se_assistant.loaders import SUPPORTED_EXTENSIONS
+
+        folder = self.settings.corpus_dir.expanduser().resolve()
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        rejected: list[tuple[str, str]] = []
+        for index, file in enumerate(files):
+            path = Path(file)
+            name = names[index] if names else path.name
+            reason = _upload_problem(name, path, folder, max_bytes, SUPPORTED_EXTENSIONS)
+            if reason:
+                rejected.append((name, reason))
+                continue
+            folder.mkdir(parents=True, exist_ok=True)
+            partial = folder / f".{name}.part"  # hidden: an ingest meanwhile skips it
+            shutil.copyfile(path, partial)
+            partial.replace(folder / name)
+        report = self.ingest(progress=progress)
+        report.failed = rejected + report.failed
+        return report
+
+    def remove_document(self, source: str, progress: bool = False) -> IngestReport:
+        """Delete ``source`` (a path relative to the material folder) from the folder and the
+        index. Raises :class:`SeAssistantError` when it is not a file of the folder."""
+        from se_assistant.errors import SeAssistantError
+
+        folder = self.settings.corpus_dir.expanduser().resolve()
+        target = (folder / source).resolve()
+        if not target.is_relative_to(folder) or target == folder or not target.is_file():
+            raise SeAssistantError(
+                f"{source} is not a file of the material folder {folder}; pick one from the list"
+            )
+        target.unlink()
+        return self.ingest(progress=progress)
+
+    def problems(self) -> list[MaterialProblem]:
+        """Files of the material folder that are not in the index, each with the one-line
+        reason an ingest gives (or that it is waiting for the next ingest)."""
+        from se_assistant.documents import root_id
+        from se_assistant.ingestion import CORPUS_ROOT, _check_file
+        from se_assistant.loaders import LoadError, load_file
+        from se_assistant.sources import resolve_roots
+
+        folder = self.settings.corpus_dir.expanduser()
+        if not folder.is_dir():
+            return []
+        corpus = root_id(CORPUS_ROOT)
+        indexed = (
+            {str(p.metadata.get("source", "")) for p in self.retriever.all_chunks()
+             if p.metadata.get("root") == corpus}
+            if self.is_ingested() else set()
+        )
+        root = resolve_roots([folder])[0]
+        found = [MaterialProblem(rel, reason) for rel, reason in root.skipped]
+        max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
+        cache = self.__dict__.setdefault("_problem_reasons", {})  # a broken file parses once
+        for rel in root.files:
+            if rel in indexed:
+                continue
+            path = root.path / rel
+            try:
+                key = (str(path), path.stat().st_mtime_ns, path.stat().st_size, max_bytes)
+            except OSError:
+                key = None
+            reason = cache.get(key) if key else None
+            if reason is None:
+                reason = _check_file(path, max_bytes)
+                if reason is None:
+                    try:
+                        load_file(path)
+                        reason = "not ingested yet; re-ingest to add it"
+                    except LoadError as exc:
+                        reason = str(exc)
+                if key:
+                    cache[key] = reason
+            found.append(MaterialProblem(rel, reason))
+        return found
+
+    def sections(self, source: str) -> list[SectionText]:
+        """The sections of ``source`` (relative to the material folder) as its file holds
+        them, bullets and tables included; [] when the file is not in the folder."""
+        from se_assistant.documents import BREADCRUMB_SEP
+
+        loaded = self._load_source(source)
+        if loaded is None:
+            return []
+        return [
+            SectionText(s.locator, BREADCRUMB_SEP.join(h for h in s.headings if h), s.text)
+            for s in loaded.sections
+        ]
+
+    def passage_context(self, source: str, locator: str) -> PassageContext:
+        """The whole section a cited passage comes from and, when its file records where its
+        facts come from (front matter ``source`` and ``source_slide``), that original slide."""
+        loaded = self._load_source(source)
+        if loaded is None:
+            return PassageContext(source=source, section=None)
+        section = next((s for s in self.sections(source) if s.locator == locator), None)
+        meta = {**loaded.metadata}
+        for s in loaded.sections:
+            if s.locator == locator:
+                meta.update(s.metadata)
+        original_source, slide = str(meta.get("source", "") or ""), meta.get("source_slide")
+        original = None
+        if original_source and slide:
+            for candidate in (original_source, str(Path(source).parent / original_source)):
+                original = next(
+                    (s for s in self.sections(candidate) if s.locator == f"slide {slide}"), None
+                )
+                if original is not None:
+                    original_source = candidate
+                    break
+        return PassageContext(source, section, original_source, original)
+
+    def _load_source(self, source: str):
+        """The loaded file of ``source`` in the material folder (cached by size and time), or
+        None when it is not there or cannot be loaded."""
+        from se_assistant.loaders import LoadError, load_file
+
+        folder = self.settings.corpus_dir.expanduser().resolve()
+        path = (folder / source).resolve()
+        if not path.is_relative_to(folder) or not path.is_file():
+            return None
+        stat = path.stat()
+        key = (str(path), stat.st_mtime_ns, stat.st_size)
+        cache = self.__dict__.setdefault("_loaded_sources", {})
+        if key not in cache:
+            try:
+                cache[key] = load_file(path)
+            except LoadError:
+                cache[key] = None
+            if len(cache) > 256:
+                cache.pop(next(iter(cache)))
+        return cache[key]
+
+
+def _upload_problem(
+    name: str, path: Path, folder: Path, max_bytes: int, supported: frozenset[str]
+) -> str | None:
+    """Why an uploaded file cannot go into the material folder under ``name``, or None."""
+    from se_assistant.ingestion import _check_file
+    from se_assistant.loaders import LoadError, load_file
+
+    if not name or name != Path(name).name or "\\" in name or name in (".", ".."):
+        return "the name holds a folder part; upload the file under its own plain name"
+    if name.startswith((".", "~")):
+        return "hidden file names are not ingested; rename the file"
+    if any(ord(ch) < 32 for ch in name):
+        return "the name holds control characters; rename the file"
+    if not (folder / name).resolve().is_relative_to(folder):
+        return "the name leads outside the material folder; rename the file"
+    if Path(name).suffix.lower() not in supported:
+        try:
+            load_file(Path(name))  # refuses the type by its name alone, with the ingest's reason
+        except LoadError as exc:
+            return str(exc)
+    return _check_file(path, max_bytes)  # the size limit and readability, as an ingest checks

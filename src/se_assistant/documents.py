@@ -16,10 +16,11 @@ if TYPE_CHECKING:
     from llama_index.core.schema import Document
 
 # Optional enrichment carried from front matter or section comments into every chunk's
-# metadata; ``source``/``source_slide`` say where a rewritten text's facts are in the original.
+# metadata; ``source_document``/``source_slide`` say where a rewritten text's facts are in the
+# original (front matter ``source:``, renamed so it cannot clash with the chunk's own path).
 CASE_FIELDS = (
     "case", "aliases", "city", "country", "country_code", "region", "cluster_type",
-    "source_slide",
+    "source_document", "source_slide",
 )
 # What the embedding and BM25 see besides the text: where the passage is and what it is about.
 EMBEDDED_KEYS = ("kind", "breadcrumb", "case", "aliases", "city", "country", "places")
@@ -38,10 +39,9 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
     from llama_index.core.schema import Document
 
     documents: list[Document] = []
-    file_meta = {k: v for k, v in loaded.metadata.items() if k in CASE_FIELDS}
-    origin = str(loaded.metadata.get("source", ""))
-    if origin and file_meta.get("source_slide"):
-        file_meta["origin"] = f"slide {file_meta['source_slide']} of {origin}"
+    # front matter `source:` (the original a file was taken from) would clash with the path
+    file_meta = {("source_document" if k == "source" else k): v for k, v in loaded.metadata.items()
+                 if k in CASE_FIELDS or k == "source"}
     kind = loaded.metadata.get("kind", "")
     paths = [
         (loaded.title, *(h for h in section.headings if h and h != loaded.title))

@@ -16,7 +16,8 @@ class Citation:
 
     ``source`` is the file path relative to the ingested root, ``locator`` the human place in
     it ("slide 4", "page 2", "§ Funding and capital"), ``quote`` the verbatim passage text and
-    ``highlights`` the parts of ``quote`` the answer used.
+    ``highlights`` the parts of ``quote`` the answer used. ``origin`` says where the fact is in
+    the original material when the source records it ("slide 4 of presentation.md"), else "".
     """
 
     number: int
@@ -29,12 +30,21 @@ class Citation:
     highlights: tuple[str, ...] = ()
     chunk_id: str = ""
     metadata: dict[str, str] = field(default_factory=dict)
-    origin: str = ""  # where the fact is in the original material ("slide 4 of deck.md")
+    origin: str = ""  # where the fact is in the original material: "slide 4 of presentation.md"
 
     def to_dict(self) -> dict[str, Any]:
         data = asdict(self)
         data["highlights"] = list(self.highlights)
         return data
+
+    @staticmethod
+    def origin_from(metadata: dict[str, Any]) -> str:
+        """Where a passage's facts are in the original material, from the ``source_document``
+        and ``source_slide`` its file records ("slide 4 of presentation.md"); "" when unknown."""
+        slide, document = metadata.get("source_slide"), metadata.get("source_document")
+        if not slide:
+            return ""
+        return f"slide {slide} of {document}" if document else f"slide {slide}"
 
 
 @dataclass(frozen=True)
@@ -132,3 +142,33 @@ class MaterialInfo:
     documents: list[DocumentInfo]
     chunks: int
     ingested_at: datetime | None
+
+
+@dataclass(frozen=True)
+class SectionText:
+    """One section of a document as its file holds it (a slide, page or heading section):
+    its ``locator`` ("slide 4", "§ Objective"), its heading path and its full text."""
+
+    locator: str
+    heading: str
+    text: str
+
+
+@dataclass(frozen=True)
+class PassageContext:
+    """What "open" shows for a cited passage: the whole ``section`` it comes from and, when
+    the material records it, the ``original`` section (the slide of the presentation) with its
+    ``original_source``. Either is None when its file is not in the material folder."""
+
+    source: str
+    section: SectionText | None
+    original_source: str = ""
+    original: SectionText | None = None
+
+
+@dataclass(frozen=True)
+class MaterialProblem:
+    """A file of the material folder that is not in the index, with the one-line reason."""
+
+    source: str
+    reason: str

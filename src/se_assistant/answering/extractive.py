@@ -466,7 +466,7 @@ def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Ci
         highlights=highlights,
         chunk_id=p.node_id,
         metadata={k: str(meta[k]) for k in keep if meta.get(k)},
-        origin=str(meta.get("origin", "")),
+        origin=Citation.origin_from(meta) or str(meta.get("origin", "")),
     )
 
 
