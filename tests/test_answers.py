@@ -72,7 +72,7 @@ def test_list_question_across_cases_gathers_items_from_several_passages(assistan
     assert_well_cited(answer)
     assert "REALIS" in answer.text and "Coopcity" in answer.text
     assert "Pfefferwerk" not in answer.text
-    assert len({c.source for c in answer.citations}) >= 2
+    assert len({c.chunk_id for c in answer.citations}) >= 2
 
 
 def test_places_question_names_each_matching_cluster(assistant):

@@ -170,6 +170,7 @@ class Assistant:
 
         started = time.perf_counter()
         query, info = self._understand(question, filters)
+        self.retriever.normalise_filters(filters)  # a bad filter is an error, even for "ok"
         reply = self._small_talk(query, info)
         if reply is not None:
             return started, query, [], reply, False

@@ -26,6 +26,8 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 # The page's largest font is a heading when it is this much larger than the body text's
 # (slide titles are typically 1.2-2x the bullets; equal sizes mean no heading).
 HEADING_RATIO = 1.1
+# A gap between two lines this many times the page's usual line gap is a paragraph break.
+PARAGRAPH_GAP = 1.6
 
 
 def load(path: Path) -> LoadedFile:
@@ -176,6 +178,7 @@ def layout_text(lines: list[PdfLine]) -> tuple[tuple[str, ...], str]:
     out: list[str] = []
     previous: PdfLine | None = None
     bullet_x: float | None = None
+    spacing = _line_spacing(rest)
     for ln in rest:
         text = ln.text
         bullet = bool(_BULLET_START.match(text))
@@ -184,7 +187,7 @@ def layout_text(lines: list[PdfLine]) -> tuple[tuple[str, ...], str]:
             previous is not None
             and not bullet
             and abs(ln.size - previous.size) < 0.6
-            and gap < ln.size * 0.8
+            and gap < spacing * PARAGRAPH_GAP
             and (
                 (bullet_x is not None and ln.x0 > bullet_x + 1.0)
                 or not _ENDS_SENTENCE.search(out[-1])
@@ -198,11 +201,22 @@ def layout_text(lines: list[PdfLine]) -> tuple[tuple[str, ...], str]:
                 text = "- " + _BULLET_START.sub("", text, count=1).lstrip()
             else:
                 bullet_x = None
-                if previous is not None and gap >= ln.size * 0.8:
+                if previous is not None and gap >= spacing * PARAGRAPH_GAP:
                     out.append("")
             out.append(text)
         previous = ln
     return headings, "\n".join(out).strip()
+
+
+def _line_spacing(lines: list[PdfLine]) -> float:
+    """The page's usual gap between two lines of a paragraph: the most common gap, rounded
+    to a point (a paragraph break is clearly wider)."""
+    gaps = [round(b.top - a.bottom) for a, b in zip(lines, lines[1:], strict=False)
+            if b.top > a.bottom and abs(a.size - b.size) < 0.6]
+    if not gaps:
+        return max((ln.size for ln in lines), default=10.0) * 0.5
+    common = max(set(gaps), key=lambda g: (gaps.count(g), -g))
+    return max(float(common), 1.0)
 
 
 def _join(left: str, right: str) -> str:
