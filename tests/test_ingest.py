@@ -30,6 +30,13 @@ def _chroma_chunks(settings: Settings) -> dict[str, dict]:
     }
 
 
+def _bm25_metadata(settings: Settings) -> list[dict]:
+    from se_assistant import keyword_index
+
+    retriever, _ = keyword_index.load(settings.data_dir)
+    return list(retriever.corpus)
+
+
 def _bm25_ids(settings: Settings) -> list[str]:
     from se_assistant import keyword_index
 
@@ -212,13 +219,57 @@ def test_cli_missing_path_is_a_one_line_error(tmp_path):
 def test_single_file_ingest_keeps_the_rest_of_its_folder(tmp_path, corpus_copy, ext):
     settings = _settings(tmp_path, corpus_copy)
     first = ingest(settings, progress=False)
-    extra = tmp_path / f"extra{ext}"
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, town in (("sibling-a.md", "Vigo"), ("sibling-b.md", "Tartu")):
+        (folder / name).write_text(f"# {name}\n\nThe {town} cluster makes bread.\n")
+    siblings = ingest(settings, [folder], progress=False)
+    assert sorted(siblings.added) == ["sibling-a.md", "sibling-b.md"]
+
+    # one more file in the same folder, ingested on its own: its siblings stay
+    extra = folder / f"extra{ext}"
     body = "Extra cluster notes. The Tramuntana cluster works on cooperative housing."
     extra.write_text(f"<html><body><p>{body}</p></body></html>" if ext == ".html" else body)
     report = ingest(settings, [extra], progress=False)
-    assert report.added == [extra.name]
+    assert report.added == [extra.name] and not report.removed
+    sources = {m["source"] for m in _chroma_chunks(settings).values()}
+    assert {"sibling-a.md", "sibling-b.md", extra.name} <= sources
+    assert {m["source"] for m in _bm25_metadata(settings)} == sources
     again = ingest(settings, progress=False)
-    assert again.chunks == first.chunks + report.embedded
+    assert again.chunks == first.chunks + siblings.embedded + report.embedded
+    assert not again.removed
+
+
+def test_editing_a_file_so_it_shrinks_removes_its_dropped_chunks_everywhere(tmp_path, corpus_copy):
+    from se_assistant import Assistant
+
+    settings = _settings(tmp_path, corpus_copy)
+    path = corpus_copy / "notes.md"
+    sections = [
+        f"## Part {n}\n\nThe glimmerwick{n} cooperative in Ghent restores {n + 2} old mills."
+        for n in range(6)
+    ]
+    path.write_text("# Notes\n\n" + "\n\n".join(sections) + "\n", encoding="utf-8")
+    first = ingest(settings, progress=False)
+    before = {i for i, m in _chroma_chunks(settings).items() if m["source"] == "notes.md"}
+    assert len(before) == 6
+
+    path.write_text("# Notes\n\n" + sections[0] + "\n", encoding="utf-8")  # five parts dropped
+    report = ingest(settings, progress=False)
+    assert report.updated == ["notes.md"]
+    chunks = _chroma_chunks(settings)
+    kept = {i for i, m in chunks.items() if m["source"] == "notes.md"}
+    assert len(kept) == 1 and kept < before
+    assert not any("glimmerwick3" in m["text"] for m in chunks.values())
+    assert sorted(_bm25_ids(settings)) == sorted(chunks)
+    assert report.chunks == len(chunks) == first.chunks - 5
+    docs = [d for d in load_docstore(settings.data_dir).docs.values()
+            if d.metadata["source"] == "notes.md"]
+    assert sum(d.metadata["chunks"] for d in docs) == 1
+    asker = Assistant(settings=settings)
+    answer = asker.ask("What does the glimmerwick3 cooperative restore?")
+    for citation in [*answer.citations, *answer.related, *asker.search("glimmerwick3 mills")]:
+        assert citation.chunk_id in chunks and "glimmerwick3" not in citation.quote
 
 
 def test_the_corpus_moved_to_another_folder_is_the_same_corpus(tmp_path, corpus_copy):
