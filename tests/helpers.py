@@ -8,9 +8,11 @@ that module exists this file should import it instead of keeping its own copy.
 
 from __future__ import annotations
 
+import json
 import re
 
 from se_assistant.models import Answer, Citation
+from se_assistant.settings import Settings
 
 # a sentence ends with one or more [n] markers, then a space or the end of the text
 _CITED = re.compile(r"(?P<body>.+?)\s*(?P<marks>(?:\[\d+\])+)(?=\s|$)", re.DOTALL)
@@ -97,3 +99,33 @@ def assert_refused(answer: Answer) -> None:
     assert not answer.citations and not _MARK.search(answer.text)
     assert "does not answer" in answer.text
     assert answer.related, "a refusal lists the closest passages"
+
+
+def assert_cites_only_committed_or_in_flight(
+    settings: Settings, answers: list[Answer], hits: list[Citation] | tuple = ()
+) -> int:
+    """What is promised while an ingest is paused, or after one was killed: every cited or
+    related chunk is in Chroma now, quoted as Chroma holds it, and is either committed (in
+    the keyword index the last finished ingest built) or a chunk of a document the unfinished
+    ingest names in its journal. Committed-only is NOT promised: the dense side queries
+    Chroma, which holds the chunks an unfinished ingest already wrote (the new version of a
+    file on disk). Never cited: a chunk no ingest wrote or one already deleted. Returns how
+    many citations were checked."""
+    from se_assistant.ingestion import JOURNAL_FILE, index_contents
+    from se_assistant.store import open_collection
+
+    contents = index_contents(settings)
+    committed = set(contents.keyword)
+    journal = settings.data_dir / JOURNAL_FILE
+    in_flight = set(json.loads(journal.read_text())) if journal.exists() else set()
+    citations = [c for a in answers for c in [*a.citations, *a.related]] + list(hits)
+    ids = sorted({c.chunk_id for c in citations})
+    got = open_collection(settings, fresh=True).get(ids=ids, include=["documents"])
+    stored = dict(zip(got["ids"], got["documents"], strict=True))
+    for citation in citations:
+        chunk = citation.chunk_id
+        assert chunk in stored, f"cites {chunk}, not in Chroma"
+        assert stored[chunk] == citation.quote, f"{chunk} is quoted differently from Chroma"
+        assert chunk in committed or chunk.rpartition(":")[0] in in_flight, (
+            f"{chunk} is neither committed nor written by the ingest in flight")
+    return len(citations)
