@@ -4,7 +4,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-stamp
 
-.PHONY: install ui test lint
+.PHONY: install ui test lint mutants
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || python3 -m venv $(VENV)
@@ -23,3 +23,7 @@ lint: $(STAMP)
 
 test: lint
 	$(PY) -m pytest
+
+# Plants known bugs one at a time (tests/mutants.py) and fails if the tests miss one (~2-3 min).
+mutants: $(STAMP)
+	$(PY) tests/mutants.py
