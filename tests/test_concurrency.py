@@ -9,7 +9,7 @@ import sys
 from pathlib import Path
 
 import pytest
-from helpers import assert_cites_only_committed_or_in_flight
+from helpers import assert_cites_only_committed_or_in_flight, assert_faithful
 
 from se_assistant import Assistant
 from se_assistant.errors import IngestLockedError
@@ -82,7 +82,8 @@ def test_questions_are_answered_during_an_ingest_and_a_second_ingest_is_refused(
         # the app that was up before, and one started mid-ingest (a new process would be)
         for asker in (assistant, Assistant(settings=settings)):
             during = [asker.ask(q) for q in questions]
-            assert during[0].grounded and during[0].citations[0].source == "cases/pfefferwerk.md"
+            assert_faithful(during[0])
+            assert during[0].citations[0].source == "cases/pfefferwerk.md"
             hits = [h for q in questions for h in asker.search(q, top_k=12)]
             assert assert_cites_only_committed_or_in_flight(settings, during, hits)
         # nothing of the paused ingest is committed (BM25 is rebuilt when it ends)
@@ -98,6 +99,7 @@ def test_questions_are_answered_during_an_ingest_and_a_second_ingest_is_refused(
 
     # the same Assistant picks up the generation the other process committed
     answer = assistant.ask("What does the plonkett5 cooperative do?")
+    assert_faithful(answer)
     assert any(c.source == "note-5.md" for c in answer.citations), answer.text
     passages = assistant.retriever.search("plonkett5 cooperative repairs bicycles in Lyon")
     assert any(p.metadata["source"] == "note-5.md" and p.dense is not None for p in passages), \

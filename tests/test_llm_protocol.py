@@ -18,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import assert_faithful
 
 from se_assistant.errors import SettingsError
 from se_assistant.llm import LLMAnswerer, check_citations
@@ -264,7 +265,8 @@ def test_protocol_well_cited_reply_is_returned_with_its_citations(server, provid
                   "Coopcity is in Brussels [2].")
     answer, _ = ask(LLMAnswerer(llm_settings(provider, server.url)), stream)
 
-    assert answer.mode == "llm" and answer.grounded and answer.notice == ""
+    assert answer.mode == "llm" and answer.notice == ""
+    assert_faithful(answer)
     assert answer.text == ("Pfefferwerk was funded by the Berlin Senate [1]. "
                            "Coopcity is in Brussels [2].")
     assert [(c.number, c.source, c.quote) for c in answer.citations] == [
@@ -583,9 +585,11 @@ def test_protocol_assistant_ask_and_stream_use_the_model(server, ingested_dir):
     items = list(assistant.ask_stream("How was Pfefferwerk funded?"))
 
     assert answer.mode == "llm" and answer.text.endswith("[1].") and len(answer.citations) == 1
+    assert_faithful(answer)
     assert "Pfefferwerk" in user_message(server.requests[0])
     final = items[-1]
     assert isinstance(final, Answer) and final.mode == "llm"
+    assert_faithful(final)
     assert "".join(items[:-1]) == "Pfefferwerk was funded by several public sources [2]."
     assert final.text == "Pfefferwerk was funded by several public sources [1]."
 
@@ -632,6 +636,8 @@ def test_protocol_follow_up_uses_the_rules_when_the_model_is_unreachable(closed_
     second = chat.ask("who launched it?")
 
     assert first.mode == "extractive" and "could not be reached" in first.notice
+    assert_faithful(first)
+    assert_faithful(second)
     assert "Pfefferwerk" in second.query
     assert second.mode == "extractive" and "could not be reached" in second.notice
 
