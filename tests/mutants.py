@@ -93,6 +93,18 @@ def _single_file_as_whole_folder(resolve_roots: Callable[..., list]) -> Callable
     return whole
 
 
+def _shared_focus(turn: Callable[..., Any]) -> Callable[..., Any]:
+    """Every conversation's turns share one focus list: what the last answered question in
+    any conversation was about is what "it" means in all of them (state shared across users)."""
+    shared: list[str] = []
+
+    def make(question: str, answer: Any, focus: list[str]) -> Any:
+        shared[:] = focus
+        return turn(question, answer, shared)
+
+    return make
+
+
 def _nothing(_original: Any) -> Callable[..., None]:
     return lambda *args, **kwargs: None
 
@@ -119,6 +131,9 @@ MUTANTS: dict[str, Mutant] = {
         "follow-up questions are searched as asked, not rewritten with the conversation's case",
         "se_assistant.chat:resolve", lambda _: lambda question, *a, **k: question,
         (ANSWERS, "-k", "follow or topic or conversation")),
+    "conversations-share-focus": Mutant(
+        "conversations share what they are about, so concurrent follow-ups mix cases",
+        "se_assistant.chat:Turn", _shared_focus, ("tests/test_load.py",)),
     # ---- bugs the weak tests of issue 16 missed ----------------------------------------------
     "surplus-chunks-kept": Mutant(
         "a re-embedded document that now has fewer chunks keeps its old surplus chunks",
