@@ -7,7 +7,7 @@ CHROMIUM ?= /usr/bin/chromium
 APT_GET ?= apt-get
 PYTEST_ARGS ?=
 
-.PHONY: install ui test lint chromium
+.PHONY: install ui test lint chromium mutants
 
 $(PY):
 	python3 -m venv $(VENV)
@@ -51,3 +51,7 @@ chromium:
 # pytest's own exit codes fail the target, 5 (no tests collected) included
 test: chromium lint
 	$(PY) -m pytest $(PYTEST_ARGS)
+
+# Plants known bugs one at a time (tests/mutants.py) and fails if the tests miss one (~2-3 min).
+mutants: $(STAMP)
+	$(PY) tests/mutants.py

@@ -7,25 +7,17 @@ import subprocess
 import sys
 
 import pytest
+from helpers import assert_faithful, assert_refused
 
 from se_assistant.errors import QuestionError
 
 MARKER = re.compile(r"\[(\d+)\]")
 
 
-def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=\])\s+", text.strip()) if s]
-
-
 def assert_well_cited(answer):
-    assert answer.grounded
-    numbers = {c.number for c in answer.citations}
-    for sentence in _sentences(answer.text):
-        cited = [int(n) for n in MARKER.findall(sentence)]
-        assert cited, f"sentence without a citation: {sentence!r}"
-        assert set(cited) <= numbers
+    """Grounded, and every sentence is a verbatim span of the passage it cites."""
+    assert_faithful(answer)
     for citation in answer.citations:
-        assert citation.source and citation.locator and citation.title
         for part in citation.highlights:
             assert part in citation.quote
 
@@ -42,7 +34,7 @@ def test_pfefferwerk_funding_is_answered_with_the_terrain_as_capital(assistant):
 
 def test_answers_to_many_questions_quote_ingested_chunks_verbatim(assistant):
     chunks = {p.node_id: p.text for p in assistant.retriever.all_chunks()}
-    questions = [
+    answerable = [
         "Who launched Pfefferwerk?",
         "What programmes does Coopcity run?",
         "Who set up REALIS?",
@@ -50,14 +42,16 @@ def test_answers_to_many_questions_quote_ingested_chunks_verbatim(assistant):
         "What activities does Impuls Cooperatiu de Sants carry out?",
         "What is on the wish list?",
         "How can clusters serve a territory?",
-        "What is the annual budget of Coopcity?",
     ]
-    for question in questions:
+    unanswerable = ["What is the annual budget of Coopcity?"]
+    for question in [*answerable, *unanswerable]:
         answer = assistant.ask(question)
         for citation in [*answer.citations, *answer.related]:
             assert chunks[citation.chunk_id] == citation.quote
-        if answer.grounded:
+        if question in answerable:
             assert_well_cited(answer)
+        else:
+            assert_refused(answer)
 
 
 def test_list_question_gathers_every_programme(assistant):
@@ -77,8 +71,10 @@ def test_list_question_across_cases_gathers_items_from_several_passages(assistan
 
 def test_places_question_names_each_matching_cluster(assistant):
     answer = assistant.ask("Which clusters are in France or Belgium?")
+    assert_well_cited(answer)
     assert "REALIS" in answer.text and "Coopcity" in answer.text
     assert "Berlin" not in answer.text
+    assert {c.metadata.get("country") for c in answer.citations} == {"France", "Belgium"}
 
 
 @pytest.mark.parametrize(
@@ -94,11 +90,7 @@ def test_places_question_names_each_matching_cluster(assistant):
 def test_questions_the_material_does_not_answer_are_refused_with_related_passages(
     assistant, question
 ):
-    answer = assistant.ask(question)
-    assert not answer.grounded
-    assert "does not answer" in answer.text
-    assert not MARKER.search(answer.text)
-    assert answer.related and not answer.citations
+    assert_refused(assistant.ask(question))
 
 
 def test_follow_up_is_rewritten_and_answered_like_the_standalone_question(assistant):
@@ -107,8 +99,10 @@ def test_follow_up_is_rewritten_and_answered_like_the_standalone_question(assist
     follow = chat.ask("How was it funded?")
     assert "Pfefferwerk" in follow.query and follow.question == "How was it funded?"
     direct = assistant.ask("how was Pfefferwerk funded?")
-    assert follow.grounded and follow.text == direct.text
+    assert_well_cited(follow)
+    assert follow.text == direct.text
     where = chat.ask("Where is it?")
+    assert_well_cited(where)
     assert "Berlin" in where.text
 
 
@@ -117,9 +111,9 @@ def test_topic_switch_then_elliptical_follow_up(assistant):
     chat.ask("Who set up REALIS?")
     switched = chat.ask("And Coopcity?")
     assert "Coopcity" in switched.query and "REALIS" not in switched.query
-    assert switched.grounded and "Coopcity" in switched.text
-    other = chat.ask("What is the annual budget of Coopcity?")
-    assert not other.grounded and other.related
+    assert_well_cited(switched)
+    assert "Coopcity" in switched.text
+    assert_refused(chat.ask("What is the annual budget of Coopcity?"))
 
 
 def test_new_topic_without_pronouns_is_not_rewritten(assistant):
@@ -127,7 +121,8 @@ def test_new_topic_without_pronouns_is_not_rewritten(assistant):
     chat.ask("How was Pfefferwerk funded?")
     answer = chat.ask("What is on the wish list of the presentation?")
     assert answer.query == "What is on the wish list of the presentation?"
-    assert answer.citations and answer.citations[0].locator == "slide 8"
+    assert_well_cited(answer)
+    assert answer.citations[0].locator == "slide 8"
 
 
 def test_filters_restrict_passages_and_unknown_filter_keys_are_errors(assistant):
@@ -135,7 +130,9 @@ def test_filters_restrict_passages_and_unknown_filter_keys_are_errors(assistant)
     assert answer.grounded
     assert {c.metadata.get("case") for c in answer.citations} == {"Coopcity"}
     answer = assistant.ask("Which clusters exist?", filters={"country": ["France", "Belgium"]})
-    assert {c.metadata.get("country") for c in answer.citations} <= {"France", "Belgium"}
+    assert_well_cited(answer)
+    # both countries, nothing else: an empty or one-country citation list fails here
+    assert {c.metadata.get("country") for c in answer.citations} == {"France", "Belgium"}
     with pytest.raises(QuestionError, match="unknown filter"):
         assistant.ask("anything", filters={"colour": "red"})
 
@@ -144,7 +141,8 @@ def test_accents_do_not_matter_coopolis_finds_coopolis(assistant):
     hits = assistant.search("Coopolis")
     assert "Coòpolis" in hits[0].quote
     answer = assistant.ask("What is Coopolis?")
-    assert answer.grounded and "Coòpolis" in answer.text
+    assert_well_cited(answer)
+    assert "Coòpolis" in answer.text
 
 
 @pytest.mark.parametrize("question", ["", "   \n\t ", "?!", "x" * 20_000, None])
@@ -159,18 +157,31 @@ def test_empty_or_oversized_questions_are_one_line_errors(assistant, question):
     [
         "how was\x00 Pfefferwerk\x1b[31m funded?\x07",
         "<b>how was Pfefferwerk funded?</b><script>alert(1)</script>",
-        "¿Cómo se financió la Fundación Pfefferwerk?",
-        "Wie wurde Pfefferwerk finanziert?",
     ],
 )
 def test_odd_questions_get_a_clear_answer(assistant, question):
+    """Control characters and markup are noise: the answer is the clean question's answer."""
     answer = assistant.ask(question)
-    assert answer.text
     assert "\x00" not in answer.query and "<script>" not in answer.query
+    assert_well_cited(answer)
+    assert answer.text == assistant.ask("how was Pfefferwerk funded?").text
+
+
+@pytest.mark.parametrize(
+    "question",
+    ["¿Cómo se financió la Fundación Pfefferwerk?", "Wie wurde Pfefferwerk finanziert?"],
+)
+def test_questions_in_another_language_get_a_clear_answer_about_their_case(assistant, question):
+    """The material is English: a question in another language may be answered or refused,
+    but either way about the case it names, faithfully, never about another case."""
+    answer = assistant.ask(question)
     if answer.grounded:
         assert_well_cited(answer)
+        assert {c.source for c in answer.citations} <= {"cases/pfefferwerk.md", "presentation.md"}
+        assert all(c.metadata.get("case") == "Pfefferwerk Foundation" for c in answer.citations)
     else:
-        assert "does not answer" in answer.text
+        assert_refused(answer)
+        assert answer.related[0].metadata.get("case") == "Pfefferwerk Foundation"
 
 
 def test_cli_ask_prints_answer_and_sources_or_json(ingested_dir):
@@ -215,9 +226,11 @@ def test_asking_a_custom_empty_data_dir_says_what_to_run(tmp_path):
 
 def test_how_many_is_answered_by_a_listed_count_or_refused_without_one(assistant):
     listed = assistant.ask("How many programmes does Coopcity have?")
-    assert listed.grounded and "SEEDS" in listed.text and "INNOVATE" in listed.text
+    assert_well_cited(listed)
+    assert "SEEDS" in listed.text and "INNOVATE" in listed.text
     figure = assistant.ask("How many structures are part of Impuls Cooperatiu de Sants?")
-    assert figure.grounded and "20" in figure.text
+    assert_well_cited(figure)
+    assert "20" in figure.text
     for question in ("How many employees does Pfefferwerk have?",
                      "Does Coopcity have a budget for start-ups?"):
-        assert not assistant.ask(question).grounded
+        assert_refused(assistant.ask(question))

@@ -11,6 +11,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from helpers import assert_cites_only_committed_or_in_flight, assert_faithful
 
 from se_assistant import Assistant
 from se_assistant.errors import IndexNotReadyError
@@ -130,19 +131,13 @@ QUESTIONS = [
 
 
 def _assert_answers_cite_live_chunks(settings: Settings) -> None:
-    live = set(index_contents(settings).chroma)
     assistant = Assistant(settings=settings)
-    cited = 0
-    for question in QUESTIONS:
-        answer = assistant.ask(question)
-        for citation in [*answer.citations, *answer.related]:
-            assert citation.chunk_id in live, f"{question!r} cites {citation.chunk_id}, not in Chroma"
-            cited += 1
-        for citation in assistant.search(question, top_k=12):
-            assert citation.chunk_id in live, f"search {question!r} returns a missing chunk"
-    assert cited, "the index must still answer"
-    pfefferwerk = assistant.ask(QUESTIONS[0])
-    assert pfefferwerk.grounded and pfefferwerk.citations[0].source == "cases/pfefferwerk.md"
+    answers = [assistant.ask(question) for question in QUESTIONS]
+    hits = [hit for question in QUESTIONS for hit in assistant.search(question, top_k=12)]
+    assert assert_cites_only_committed_or_in_flight(settings, answers, hits)
+    pfefferwerk = answers[0]
+    assert_faithful(pfefferwerk)
+    assert pfefferwerk.citations[0].source == "cases/pfefferwerk.md"
 
 
 def _assert_complete_and_consistent(settings: Settings) -> None:
@@ -162,7 +157,8 @@ def _assert_complete_and_consistent(settings: Settings) -> None:
 
 @pytest.mark.parametrize(
     "point",
-    ["mid-write", "before-stale-delete", "before-keyword-index", "before-commit"],
+    ["mid-write", "before-stale-delete", "before-docstore", "before-keyword-index",
+     "before-commit"],
 )
 def test_ingest_killed_mid_way_keeps_answering_and_next_ingest_repairs(tmp_path, base, point):
     shutil.rmtree(base / "corpus")
@@ -175,6 +171,9 @@ def test_ingest_killed_mid_way_keeps_answering_and_next_ingest_repairs(tmp_path,
     _kill_at(point, settings)
 
     _assert_answers_cite_live_chunks(settings)
+    # a note the killed run was adding is deleted before the next run: only the journal
+    # tells that run its chunks may be in Chroma
+    (settings.corpus_dir / "notes" / f"note-{NOTES}.md").unlink()
     report = ingest(settings, progress=False)
     assert report.chunks == len(index_contents(settings).chroma) != before
     _assert_complete_and_consistent(settings)
@@ -197,4 +196,5 @@ def _assert_complete_and_consistent_first(settings: Settings) -> None:
     contents = index_contents(settings)
     assert contents.consistent and contents.chroma
     answer = Assistant(settings=settings).ask("how was Pfefferwerk funded?")
-    assert answer.grounded and answer.citations[0].source == "cases/pfefferwerk.md"
+    assert_faithful(answer)
+    assert answer.citations[0].source == "cases/pfefferwerk.md"

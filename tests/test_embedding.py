@@ -10,6 +10,7 @@ import sys
 import numpy as np
 import pytest
 from conftest import CORPUS
+from helpers import assert_faithful
 
 from se_assistant.errors import SettingsError
 from se_assistant.ingestion import ingest
@@ -104,7 +105,9 @@ def test_torch_backend_answers_like_the_onnx_backend(ingested_dir):
     torch = Assistant(data_dir=ingested_dir, corpus_dir=CORPUS, embed_backend="torch",
                       index_precision="float32")
     question = "who launched Pfefferwerk?"
-    assert torch.ask(question).text == onnx.ask(question).text
+    answer = onnx.ask(question)
+    assert_faithful(answer)
+    assert torch.ask(question).text == answer.text
 
 
 def test_int8_with_the_torch_backend_is_refused_in_one_line():

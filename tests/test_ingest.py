@@ -30,6 +30,13 @@ def _chroma_chunks(settings: Settings) -> dict[str, dict]:
     }
 
 
+def _bm25_metadata(settings: Settings) -> list[dict]:
+    from se_assistant import keyword_index
+
+    retriever, _ = keyword_index.load(settings.data_dir)
+    return list(retriever.corpus)
+
+
 def _bm25_ids(settings: Settings) -> list[str]:
     from se_assistant import keyword_index
 
@@ -216,13 +223,68 @@ def test_cli_missing_path_is_a_one_line_error(tmp_path):
 def test_single_file_ingest_keeps_the_rest_of_its_folder(tmp_path, corpus_copy, ext):
     settings = _settings(tmp_path, corpus_copy)
     first = ingest(settings, progress=False)
-    extra = tmp_path / f"extra{ext}"
+    folder = tmp_path / "notes"
+    folder.mkdir()
+    for name, town in (("sibling-a.md", "Vigo"), ("sibling-b.md", "Tartu")):
+        (folder / name).write_text(f"# {name}\n\nThe {town} cluster makes bread.\n")
+    siblings = ingest(settings, [folder], progress=False)
+    assert sorted(siblings.added) == ["sibling-a.md", "sibling-b.md"]
+
+    # one more file in the same folder, ingested on its own: its siblings stay
+    extra = folder / f"extra{ext}"
     body = "Extra cluster notes. The Tramuntana cluster works on cooperative housing."
     extra.write_text(f"<html><body><p>{body}</p></body></html>" if ext == ".html" else body)
     report = ingest(settings, [extra], progress=False)
-    assert report.added == [extra.name]
+    assert report.added == [extra.name] and not report.removed
+    sources = {m["source"] for m in _chroma_chunks(settings).values()}
+    assert {"sibling-a.md", "sibling-b.md", extra.name} <= sources
+    assert {m["source"] for m in _bm25_metadata(settings)} == sources
     again = ingest(settings, progress=False)
-    assert again.chunks == first.chunks + report.embedded
+    assert again.chunks == first.chunks + siblings.embedded + report.embedded
+    assert not again.removed
+
+
+def test_editing_a_file_so_it_shrinks_removes_its_dropped_chunks_everywhere(tmp_path, corpus_copy):
+    """Two ways a file shrinks: sections removed (their documents go) and a long section cut
+    short (its document keeps fewer chunks). Neither leaves a chunk in Chroma, BM25, the
+    docstore or an answer."""
+    from se_assistant import Assistant
+
+    settings = Settings.load(data_dir=tmp_path / "data", corpus_dir=corpus_copy,
+                             chunk_tokens=128, chunk_overlap=0)
+    path = corpus_copy / "notes.md"
+    long_part = "## Part 0\n\n" + " ".join(
+        f"The glimmerwick{n} workshop in Ghent restores {n + 2} old mills and sells flour."
+        for n in range(10, 30))
+    parts = [long_part] + [
+        f"## Part {n}\n\nThe glimmerwick{n} cooperative in Ghent restores {n + 2} old mills."
+        for n in range(1, 6)
+    ]
+    path.write_text("# Notes\n\n" + "\n\n".join(parts) + "\n", encoding="utf-8")
+    first = ingest(settings, progress=False)
+    before = {i for i, m in _chroma_chunks(settings).items() if m["source"] == "notes.md"}
+    assert len(before) >= 8, "the long part fills several chunks"
+
+    # the long part cut to its first sentence, parts 1-5 removed
+    short = long_part.split(". ")[0] + "."
+    path.write_text("# Notes\n\n" + short + "\n", encoding="utf-8")
+    report = ingest(settings, progress=False)
+    assert report.updated == ["notes.md"]
+    chunks = _chroma_chunks(settings)
+    kept = {i for i, m in chunks.items() if m["source"] == "notes.md"}
+    assert len(kept) == 1 and kept < before
+    gone = [f"glimmerwick{n} " for n in (*range(1, 6), *range(11, 30))]
+    assert not any(word in m["text"] for m in chunks.values() for word in gone)
+    assert sorted(_bm25_ids(settings)) == sorted(chunks)
+    assert report.chunks == len(chunks) == first.chunks - len(before) + 1
+    docs = [d for d in load_docstore(settings.data_dir).docs.values()
+            if d.metadata["source"] == "notes.md"]
+    assert sum(d.metadata["chunks"] for d in docs) == 1
+    asker = Assistant(settings=settings)
+    for word in ("glimmerwick3", "glimmerwick25"):
+        answer = asker.ask(f"What does the {word} cooperative restore?")
+        for citation in [*answer.citations, *answer.related, *asker.search(f"{word} mills")]:
+            assert citation.chunk_id in chunks and word not in citation.quote
 
 
 def test_the_corpus_moved_to_another_folder_is_the_same_corpus(tmp_path, corpus_copy):

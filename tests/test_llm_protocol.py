@@ -1,6 +1,8 @@
 """Protocol tests for the optional LLM answers: no model runs here, so a small scripted server
 on 127.0.0.1 speaks the Ollama chat API (/api/chat, NDJSON streaming) and the OpenAI
-chat-completions API (/v1/chat/completions, SSE streaming) with replies each test scripts."""
+chat-completions API (/v1/chat/completions, SSE streaming) with replies each test scripts,
+including what real servers send besides answers: their error bodies, errors in the middle of
+a stream, OpenAI's usage chunk with no choices, <think> reasoning, keep-alive connections."""
 
 from __future__ import annotations
 
@@ -16,6 +18,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import pytest
+from helpers import assert_faithful
 
 from se_assistant.errors import SettingsError
 from se_assistant.llm import LLMAnswerer, check_citations
@@ -27,17 +30,25 @@ from se_assistant.settings import Settings
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 API_KEY = "sk-test-ZEBRA-7f3c9e-never-log-me"
 SAFETY_HANG = 30.0  # a "hang" reply ends after this at the latest, so no test can stall
+IDLE_TIMEOUT = 0.3  # seconds a keep-alive server keeps an idle connection open
 
 
 # ---- the scripted server ---------------------------------------------------------------------
 @dataclass
 class Reply:
-    """One scripted reply: ``text`` (sent token by token when streaming), an HTTP ``status``
-    error, or ``hang_after`` tokens before the server stops answering until released."""
+    """One scripted reply: ``text`` (sent token by token when streaming, or as the given
+    ``pieces``), an HTTP ``status`` error with its JSON ``body``, ``hang_after`` tokens before
+    the server stops answering until released, or ``error`` sent in the stream after
+    ``error_after`` tokens. ``usage`` adds OpenAI's final usage chunk (``choices: []``)."""
 
     text: str = ""
     status: int = 200
     hang_after: int | None = None
+    pieces: list[str] | None = None
+    body: dict | None = None
+    error: str = ""
+    error_after: int = 0
+    usage: bool = False
 
 
 @dataclass
@@ -45,6 +56,7 @@ class Request:
     path: str
     body: dict
     headers: dict
+    peer: int = 0  # the client's port: the same port twice is one connection reused
     completed: bool = False
 
 
@@ -54,6 +66,7 @@ class ScriptedServer:
     requests: list = field(default_factory=list)
     release: threading.Event = field(default_factory=threading.Event)
     url: str = ""
+    keep_alive: bool = False  # HTTP/1.1 connections kept open between requests
 
     def script(self, *replies: str | Reply) -> None:
         self.replies.extend(r if isinstance(r, Reply) else Reply(r) for r in replies)
@@ -65,6 +78,11 @@ def tokens(text: str) -> list[str]:
 
 def _handler(state: ScriptedServer):
     class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1" if state.keep_alive else "HTTP/1.0"
+        # an idle keep-alive connection is closed by the server after this (as Ollama's and
+        # uvicorn's keep-alive timeouts do)
+        timeout = IDLE_TIMEOUT if state.keep_alive else None
+
         def log_message(self, *args):  # keep the test output clean
             pass
 
@@ -73,10 +91,13 @@ def _handler(state: ScriptedServer):
 
         def do_POST(self):
             body = json.loads(self.rfile.read(int(self.headers.get("Content-Length", 0))))
-            request = Request(self.path, body, {k.lower(): v for k, v in self.headers.items()})
+            request = Request(self.path, body, {k.lower(): v for k, v in self.headers.items()},
+                              self.client_address[1])
             state.requests.append(request)
             reply = state.replies.popleft() if state.replies else Reply("(no reply scripted)")
-            if reply.status != 200:
+            if reply.status != 200 and reply.body is not None:
+                self._json(reply.status, reply.body)
+            elif reply.status != 200:
                 # a careless server that echoes the credentials it was sent
                 sent = self.headers.get("Authorization")
                 self._json(reply.status, {"error": {"message": f"bad key {sent}"}})
@@ -89,9 +110,11 @@ def _handler(state: ScriptedServer):
             request.completed = True
 
         def _pieces(self, reply: Reply):
-            for i, piece in enumerate(tokens(reply.text)):
+            for i, piece in enumerate(reply.pieces or tokens(reply.text)):
                 if reply.hang_after is not None and i >= reply.hang_after:
                     break
+                if reply.error and i >= reply.error_after:
+                    return
                 yield piece
             if reply.hang_after is not None:
                 state.release.wait(SAFETY_HANG)
@@ -109,6 +132,9 @@ def _handler(state: ScriptedServer):
             for piece in self._pieces(reply):
                 self._send(json.dumps({"model": model, "created_at": stamp, "done": False,
                                        "message": {"role": "assistant", "content": piece}}) + "\n")
+            if reply.error:  # Ollama's error line in a stream that already began with 200
+                self._send(json.dumps({"error": reply.error}) + "\n")
+                return
             self._send(json.dumps({"model": model, "created_at": stamp, "done": True,
                                    "done_reason": "stop",
                                    "message": {"role": "assistant", "content": ""}}) + "\n")
@@ -129,8 +155,15 @@ def _handler(state: ScriptedServer):
                 delta = {"index": 0, "delta": {"role": "assistant", "content": piece},
                          "finish_reason": None}
                 self._send(f"data: {json.dumps({**chunk, 'choices': [delta]})}\n\n")
+            if reply.error:  # as vLLM and llama.cpp's server send it mid-stream
+                error = {"message": reply.error, "type": "server_error", "code": 500}
+                self._send(f"data: {json.dumps({'error': error})}\n\n")
+                return
             end = {"index": 0, "delta": {}, "finish_reason": "stop"}
             self._send(f"data: {json.dumps({**chunk, 'choices': [end]})}\n\n")
+            if reply.usage:  # stream_options.include_usage: a last chunk with no choices
+                usage = {"prompt_tokens": 9, "completion_tokens": 5, "total_tokens": 14}
+                self._send(f"data: {json.dumps({**chunk, 'choices': [], 'usage': usage})}\n\n")
             self._send("data: [DONE]\n\n")
 
         def _start(self, status: int, content_type: str):
@@ -148,7 +181,8 @@ def _handler(state: ScriptedServer):
             self.send_response(status)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
-            self.send_header("Connection", "close")
+            if not state.keep_alive:
+                self.send_header("Connection", "close")
             self.end_headers()
             self.wfile.write(payload)
 
@@ -156,8 +190,8 @@ def _handler(state: ScriptedServer):
 
 
 @pytest.fixture
-def server():
-    state = ScriptedServer()
+def server(request):
+    state = ScriptedServer(keep_alive=getattr(request, "param", "") == "keep-alive")
     httpd = ThreadingHTTPServer(("127.0.0.1", 0), _handler(state))
     httpd.daemon_threads = True
     thread = threading.Thread(target=httpd.serve_forever, kwargs={"poll_interval": 0.05},
@@ -231,7 +265,8 @@ def test_protocol_well_cited_reply_is_returned_with_its_citations(server, provid
                   "Coopcity is in Brussels [2].")
     answer, _ = ask(LLMAnswerer(llm_settings(provider, server.url)), stream)
 
-    assert answer.mode == "llm" and answer.grounded and answer.notice == ""
+    assert answer.mode == "llm" and answer.notice == ""
+    assert_faithful(answer)
     assert answer.text == ("Pfefferwerk was funded by the Berlin Senate [1]. "
                            "Coopcity is in Brussels [2].")
     assert [(c.number, c.source, c.quote) for c in answer.citations] == [
@@ -341,6 +376,132 @@ def test_protocol_streaming_delivers_tokens_in_order(server, provider):
     assert answer.text == reply and answer.mode == "llm"
 
 
+# ---- what real servers send besides answers --------------------------------------------------
+# Their own error bodies: Ollama's {"error": "..."}, OpenAI's {"error": {"message": ...}}.
+REAL_ERRORS = {
+    "ollama": (404, {"error": 'model "test-model" not found, try pulling it first'},
+               'model "test-model" not found, try pulling it first'),
+    "openai-compatible": (404, {"error": {"message": "The model `test-model` does not exist.",
+                                          "type": "invalid_request_error", "param": None,
+                                          "code": "model_not_found"}},
+                          "The model `test-model` does not exist."),
+}
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+@pytest.mark.parametrize("stream", [False, True], ids=["whole", "streamed"])
+def test_protocol_the_servers_own_error_message_is_a_one_line_notice(server, provider, stream):
+    status, body, message = REAL_ERRORS[provider]
+    server.script(Reply(status=status, body=body))
+    answer, pieces = ask(LLMAnswerer(llm_settings(provider, server.url)), stream)
+
+    assert answer.mode == "extractive" and answer.text == EXTRACTIVE.text and pieces == []
+    assert f"HTTP 404: {message}" in answer.notice
+    assert "SE_ASSISTANT_LLM_MODEL" in answer.notice and "\n" not in answer.notice
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_protocol_error_in_the_middle_of_a_stream_falls_back_with_its_message(server, provider):
+    reply = "Pfefferwerk was funded by the Berlin Senate [1]. It has more [1]."
+    server.script(Reply(reply, error="llama runner process has terminated: out of memory",
+                        error_after=3))
+    answer, pieces = ask(LLMAnswerer(llm_settings(provider, server.url)), stream=True)
+
+    assert pieces == tokens(reply)[:3]  # shown while they came, then replaced
+    assert answer.mode == "extractive" and answer.text == EXTRACTIVE.text
+    assert answer.notice.startswith("Showing the extractive answer: the language model at ")
+    assert "reported an error: llama runner process has terminated: out of memory" in answer.notice
+    assert "\n" not in answer.notice
+
+
+def test_protocol_openai_usage_chunk_without_choices_is_not_an_error(server):
+    reply = "Pfefferwerk was funded by the Berlin Senate [1]. Coopcity is in Brussels [2]."
+    server.script(Reply(reply, usage=True))
+    answer, pieces = ask(LLMAnswerer(llm_settings("openai-compatible", server.url)), stream=True)
+
+    assert pieces == tokens(reply)
+    assert answer.mode == "llm" and answer.text == reply and answer.notice == ""
+
+
+THINKING_PIECES = ["<thi", "nk>The user asks about funding.", " Maybe [9]? Or the ", "ESF</th",
+                   "ink>", "\n\n", "Pfefferwerk was funded ", "by the Berlin Senate [1]."]
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_protocol_streamed_thinking_is_never_shown_as_answer_text(server, provider):
+    """Decided: reasoning is not answer text. The stream holds back what is inside
+    <think>...</think> (also when a tag is cut between pieces) and the final answer has none
+    of it, so the user sees the answer only, while it streams and after."""
+    server.script(Reply(pieces=THINKING_PIECES))
+    answer, pieces = ask(LLMAnswerer(llm_settings(provider, server.url)), stream=True)
+
+    shown = "".join(pieces)
+    assert shown == "Pfefferwerk was funded by the Berlin Senate [1]."
+    assert not any(word in p for p in pieces for word in ("think", "user asks", "[9]", "ESF"))
+    assert answer.mode == "llm" and answer.notice == ""
+    assert answer.text == shown and len(answer.citations) == 1
+
+
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_protocol_reply_that_is_only_thinking_falls_back(server, provider):
+    server.script(Reply(pieces=["<think>Hmm, Pfefferwerk [1] ", "funding..."]))
+    answer, pieces = ask(LLMAnswerer(llm_settings(provider, server.url)), stream=True)
+
+    assert pieces == []
+    assert answer.mode == "extractive" and "empty reply" in answer.notice
+
+
+@pytest.mark.parametrize("server", ["keep-alive"], indirect=True)
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_protocol_keep_alive_connection_closed_by_the_server_when_idle(server, provider):
+    """The server closes an idle keep-alive connection (as Ollama and uvicorn do after their
+    keep-alive timeout); the next question must not fail on the dead pooled connection."""
+    server.script("Pfefferwerk was funded by the Berlin Senate [1].", "Coopcity is in Brussels [2].")
+    answerer = LLMAnswerer(llm_settings(provider, server.url))
+    first, _ = ask(answerer)
+    time.sleep(IDLE_TIMEOUT * 3)
+    second, _ = ask(answerer)
+
+    assert first.mode == "llm" and first.text.endswith("Senate [1].")
+    assert second.mode == "llm" and second.notice == ""
+    assert second.text == "Coopcity is in Brussels [1]."
+
+
+@pytest.mark.parametrize("server", ["keep-alive"], indirect=True)
+@pytest.mark.parametrize("provider", PROVIDERS)
+def test_protocol_keep_alive_connection_reused_after_a_timeout_reads_its_own_reply(
+    server, provider
+):
+    """A reply that came too late is abandoned; the connection it used goes back to the pool
+    once the server finishes it, and the next question reused on it gets its own reply, never
+    the late one."""
+    server.script(Reply("Late reply about Pfefferwerk [1].", hang_after=0),
+                  "Coopcity is in Brussels [2].")
+    answerer = LLMAnswerer(llm_settings(provider, server.url, llm_timeout=0.5))
+    late, _ = ask(answerer)
+    assert "did not answer within 0.5 s" in late.notice
+    meanwhile, _ = ask(answerer)
+    server.release.set()
+    deadline = time.monotonic() + SAFETY_HANG
+    while time.monotonic() < deadline and not server.requests[0].completed:
+        time.sleep(0.02)
+    _wait_for_llm_threads()
+    server.script(*["REALIS is in Montpellier [3]."] * 3)
+    answers = [ask(answerer)[0] for _ in range(3)]
+
+    assert meanwhile.mode == "llm" and meanwhile.text == "Coopcity is in Brussels [1]."
+    assert all(a.mode == "llm" and a.text == "REALIS is in Montpellier [1]." for a in answers)
+    peers = [r.peer for r in server.requests]
+    assert len(set(peers)) < len(peers), f"no connection was reused: {peers}"
+
+
+def _wait_for_llm_threads() -> None:
+    deadline = time.monotonic() + SAFETY_HANG
+    while time.monotonic() < deadline and any(
+            t.name == "se-assistant-llm" and t.is_alive() for t in threading.enumerate()):
+        time.sleep(0.02)
+
+
 # ---- the API key -----------------------------------------------------------------------------
 @pytest.mark.parametrize("provider", PROVIDERS)
 def test_protocol_api_key_never_appears_in_logs_errors_or_notices(server, closed_port, provider,
@@ -424,9 +585,11 @@ def test_protocol_assistant_ask_and_stream_use_the_model(server, ingested_dir):
     items = list(assistant.ask_stream("How was Pfefferwerk funded?"))
 
     assert answer.mode == "llm" and answer.text.endswith("[1].") and len(answer.citations) == 1
+    assert_faithful(answer)
     assert "Pfefferwerk" in user_message(server.requests[0])
     final = items[-1]
     assert isinstance(final, Answer) and final.mode == "llm"
+    assert_faithful(final)
     assert "".join(items[:-1]) == "Pfefferwerk was funded by several public sources [2]."
     assert final.text == "Pfefferwerk was funded by several public sources [1]."
 
@@ -473,6 +636,8 @@ def test_protocol_follow_up_uses_the_rules_when_the_model_is_unreachable(closed_
     second = chat.ask("who launched it?")
 
     assert first.mode == "extractive" and "could not be reached" in first.notice
+    assert_faithful(first)
+    assert_faithful(second)
     assert "Pfefferwerk" in second.query
     assert second.mode == "extractive" and "could not be reached" in second.notice
 
@@ -516,3 +681,19 @@ def test_protocol_timeout_runs_in_the_background_and_does_not_block(server):
             t.name == "se-assistant-llm" and t.is_alive() for t in threading.enumerate()):
         time.sleep(0.05)
     assert not any(t.name == "se-assistant-llm" and t.is_alive() for t in threading.enumerate())
+
+
+@pytest.mark.parametrize("reply", [
+    "<think>plan [9]</think>\nAnswer [1].",
+    "Answer [1]. <THINK>second thoughts</THINK> More [2].",
+    "Answer with a < sign and <b>markup</b> [1].",
+    "<think>never closed [1].",
+])
+def test_thinking_is_held_back_wherever_the_stream_cuts_the_tags(reply):
+    from se_assistant.llm.thinking import ThinkingFilter, strip_thinking
+
+    for size in range(1, len(reply)):
+        visible = ThinkingFilter()
+        pieces = [reply[i:i + size] for i in range(0, len(reply), size)]
+        shown = "".join(visible.feed(p) for p in pieces) + visible.flush()
+        assert shown.strip() == strip_thinking(reply), pieces

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import dataclasses
 import logging
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
@@ -14,6 +13,7 @@ from se_assistant.llm.check import CitationCheck, check_citations
 from se_assistant.llm.deadline import within
 from se_assistant.llm.prompts import build_messages
 from se_assistant.llm.provider import build_llm, describe_failure, redact
+from se_assistant.llm.thinking import ThinkingFilter, strip_thinking
 from se_assistant.models import Answer
 
 if TYPE_CHECKING:
@@ -23,8 +23,6 @@ if TYPE_CHECKING:
     from se_assistant.settings import Settings
 
 log = logging.getLogger(__name__)
-# reasoning models served through OpenAI-compatible servers may inline their thinking
-_THINKING = re.compile(r"<think>.*?(?:</think>|$)", re.DOTALL | re.IGNORECASE)
 
 
 class LLMAnswerer:
@@ -62,21 +60,26 @@ class LLMAnswerer:
                unavailable: str = "") -> Iterator[str | Answer]:
         """Yield the model's text as it arrives, then the final checked :class:`Answer`.
 
-        The pieces are unchecked; the final answer's ``text`` (sentences without a valid
-        marker left out, markers renumbered, or the extractive answer) replaces them."""
+        The pieces are unchecked, except that ``<think>`` reasoning is held back; the final
+        answer's ``text`` (sentences without a valid marker left out, markers renumbered, or
+        the extractive answer) replaces them."""
         if unavailable:
             yield self._fallback(fallback, unavailable)
             return
         llm, messages = self.llm, self._messages(query, passages)
         parts: list[str] = []
+        visible = ThinkingFilter()
         try:
             for chunk in within(self.settings.llm_timeout, lambda: llm.stream_chat(messages)):
                 if chunk.delta:
                     parts.append(chunk.delta)
-                    yield chunk.delta
+                    if shown := visible.feed(chunk.delta):
+                        yield shown
         except Exception as exc:
             yield self._fallback(fallback, self._failure(exc))
             return
+        if rest := visible.flush():
+            yield rest
         yield self._checked("".join(parts), passages, fallback)
 
     # ---- helpers -------------------------------------------------------------------------
@@ -92,7 +95,7 @@ class LLMAnswerer:
     def _checked(self, reply: str, passages: list[Passage], fallback: Answer) -> Answer:
         from se_assistant.answering.extractive import to_citation
 
-        reply = _THINKING.sub("", reply).strip()
+        reply = strip_thinking(reply)
         if not reply:
             return self._fallback(fallback, "the language model returned an empty reply")
         check = check_citations(reply, len(passages))

@@ -3,7 +3,8 @@ one-line descriptions of its failures that never contain the API key."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import importlib
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from se_assistant.errors import SettingsError
@@ -94,10 +95,14 @@ def base_url(settings: Settings) -> str:
 
 
 def describe_failure(exc: BaseException, settings: Settings) -> str:
-    """Why the model gave no reply, in one line that names neither the key nor the prompt."""
+    """Why the model gave no reply, in one line that names neither the key nor the prompt;
+    the server's own error message (Ollama's ``{"error": "..."}``, OpenAI's
+    ``{"error": {"message": "..."}}``) is quoted, key redacted."""
     where = base_url(settings)
     if is_timeout(exc):
         return f"the language model at {where} did not answer within {settings.llm_timeout:g} s"
+    said = _one_line(redact(server_message(exc), settings))
+    detail = f": {said}" if said else ""
     status = _status_code(exc)
     if status is not None:
         hint = {
@@ -106,9 +111,11 @@ def describe_failure(exc: BaseException, settings: Settings) -> str:
             404: f"; check SE_ASSISTANT_LLM_MODEL ({settings.llm_model}) and "
                  "SE_ASSISTANT_LLM_BASE_URL",
         }.get(status, "")
-        return f"the language model at {where} answered with HTTP {status}{hint}"
+        return f"the language model at {where} answered with HTTP {status}{detail}{hint}"
     if is_unreachable(exc):
         return f"the language model at {where} could not be reached"
+    if said:  # an error the server sent in place of (or in the middle of) a reply
+        return f"the language model at {where} reported an error{detail}"
     return f"the language model at {where} failed ({type(exc).__name__})"
 
 
@@ -118,24 +125,72 @@ def redact(text: str, settings: Settings) -> str:
     return text.replace(key, "***") if key else text
 
 
+# The exception classes of the HTTP client and of the llama-index integrations' SDKs, imported
+# only when a call has failed (the SDKs come with the optional `llm` extra).
+def _httpx() -> Any:
+    import httpx
+
+    return httpx
+
+
+def _sdk(name: str) -> Any:
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        return None
+
+
 def is_timeout(exc: BaseException) -> bool:
-    if isinstance(exc, TimeoutError):
+    if isinstance(exc, TimeoutError | _httpx().TimeoutException):
         return True
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(names & {"TimeoutException", "APITimeoutError", "ReadTimeout", "ConnectTimeout"})
+    openai = _sdk("openai")
+    return openai is not None and isinstance(exc, openai.APITimeoutError)
 
 
 def is_unreachable(exc: BaseException) -> bool:
-    if isinstance(exc, ConnectionError | OSError):
+    httpx = _httpx()
+    # the ollama SDK raises the builtin ConnectionError when it cannot connect
+    if isinstance(exc, OSError | httpx.NetworkError | httpx.RemoteProtocolError):
         return True
-    names = {cls.__name__ for cls in type(exc).__mro__}
-    return bool(
-        names & {"ConnectError", "APIConnectionError", "NetworkError", "RemoteProtocolError"}
-    )
+    openai = _sdk("openai")
+    return openai is not None and isinstance(exc, openai.APIConnectionError)
+
+
+def server_message(exc: BaseException) -> str:
+    """The error message the server sent with ``exc`` ("" when there is none)."""
+    body: Any = None
+    ollama, openai = _sdk("ollama"), _sdk("openai")
+    if ollama is not None and isinstance(exc, ollama.ResponseError):
+        body = exc.error
+    elif openai is not None and isinstance(exc, openai.APIError):
+        body = exc.body if exc.body is not None else exc.message
+    elif isinstance(exc, _httpx().HTTPStatusError):
+        body = _json_error(exc.response)
+    if isinstance(body, dict):
+        body = body.get("message") or body.get("error")
+    return body if isinstance(body, str) else ""
+
+
+def _json_error(response: Any) -> Any:
+    try:
+        data = response.json()
+    except ValueError:
+        return None
+    return data.get("error") if isinstance(data, dict) else None
 
 
 def _status_code(exc: BaseException) -> int | None:
-    status = getattr(exc, "status_code", None)
-    if status is None:
-        status = getattr(getattr(exc, "response", None), "status_code", None)
+    status: Any = None
+    ollama, openai = _sdk("ollama"), _sdk("openai")
+    if ollama is not None and isinstance(exc, ollama.ResponseError):
+        status = exc.status_code  # -1 for an error sent in the middle of a stream
+    elif openai is not None and isinstance(exc, openai.APIStatusError):
+        status = exc.status_code
+    elif isinstance(exc, _httpx().HTTPStatusError):
+        status = exc.response.status_code
     return status if isinstance(status, int) and status >= 400 else None
+
+
+def _one_line(text: str, limit: int = 200) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 1] + "…"
