@@ -1,80 +1,17 @@
 """Checks shared by the answer tests: every sentence of an extractive answer is a verbatim
-span of the passage it cites.
-
-``unfaithful_sentences`` has the name and signature of
-``se_assistant.evaluation.faithfulness.unfaithful_sentences`` (written in another branch); once
-that module exists this file should import it instead of keeping its own copy.
-"""
+span of the passage it cites (the eval's own rule, ``unfaithful_sentences``), refusals are
+plain, and what may be cited while an ingest is unfinished."""
 
 from __future__ import annotations
 
 import json
 import re
 
+from se_assistant.evaluation.faithfulness import unfaithful_sentences
 from se_assistant.models import Answer, Citation
 from se_assistant.settings import Settings
 
-# a sentence ends with one or more [n] markers, then a space or the end of the text
-_CITED = re.compile(r"(?P<body>.+?)\s*(?P<marks>(?:\[\d+\])+)(?=\s|$)", re.DOTALL)
 _MARK = re.compile(r"\[(\d+)\]")
-
-
-def cited_sentences(text: str) -> list[tuple[str, list[int]]]:
-    """The sentences of ``text`` with the citation numbers each ends with; text after the last
-    marker comes as a sentence citing nothing."""
-    found: list[tuple[str, list[int]]] = []
-    end = 0
-    for match in _CITED.finditer(text):
-        found.append((match["body"].strip(), [int(n) for n in _MARK.findall(match["marks"])]))
-        end = match.end()
-    if text[end:].strip():
-        found.append((text[end:].strip(), []))
-    return found
-
-
-def _headings(citation: Citation) -> set[str]:
-    """The names a subject prefix may come from: the passage's own case, title, section
-    (its "§ " locator) and breadcrumb parts."""
-    names = {citation.title, citation.metadata.get("case", ""), citation.locator}
-    if citation.locator.startswith("§ "):
-        names.add(citation.locator[2:])
-    names |= {part.strip() for part in re.split(r"\s*[>›/»]\s*", citation.breadcrumb)}
-    return {n.strip() for n in names if n and n.strip()}
-
-
-def _same_up_to_case_and_stop(sentence: str, span: str) -> bool:
-    """``sentence`` is ``span`` up to the case of its first letter and an added final '.'."""
-    if sentence and span and sentence[1:] == span[1:] and sentence[0].lower() == span[0].lower():
-        return True
-    return sentence.endswith(".") and _same_up_to_case_and_stop(sentence[:-1], span)
-
-
-def _faithful_to(sentence: str, citation: Citation) -> bool:
-    readings = [sentence]
-    for heading in _headings(citation):
-        if sentence.startswith(heading + ": "):
-            readings.append(sentence[len(heading) + 2 :])
-    return any(
-        _same_up_to_case_and_stop(reading, highlight) and highlight in citation.quote
-        for reading in readings
-        for highlight in citation.highlights
-    )
-
-
-def unfaithful_sentences(answer: Answer) -> list[str]:
-    """The sentences of an extractive, grounded ``answer`` that are not a verbatim span of
-    the passage they cite: each sentence, without its [n] and without a leading "X: " subject
-    prefix taken from the cited passage's heading, title, section or case, must equal (first
-    letter's case and an added final "." aside) one of that citation's ``highlights``, and
-    that highlight must be a substring of the citation's quote. A sentence citing no passage
-    or a number that is not among the citations is unfaithful too."""
-    by_number = {c.number: c for c in answer.citations}
-    bad = []
-    for sentence, numbers in cited_sentences(answer.text):
-        cited = [by_number.get(n) for n in numbers]
-        if not cited or None in cited or not any(_faithful_to(sentence, c) for c in cited):
-            bad.append(sentence)
-    return bad
 
 
 def assert_faithful(answer: Answer) -> None:

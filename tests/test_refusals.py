@@ -2,35 +2,49 @@
 passages listed instead. Each names something the material is about (a city, a case, a
 foundation) and asks for what it never says, so the words alone look answerable.
 
-The tests run on every rendition in ``RENDITIONS`` (the bundled corpus; another rendition of
-the same material is a corpus folder added there, or given as SE_TEST_RENDITIONS=name=path,...).
+The tests run on the bundled corpus and on every rendition the evals use (the seed deck as
+.txt, .pptx, .pdf, .docx and .html, built by evals/renditions.py), plus any folder given as
+SE_TEST_RENDITIONS=name=path,...
 """
 
 from __future__ import annotations
 
+import importlib.util
 import os
+import sys
 from pathlib import Path
 
 import pytest
 from helpers import assert_refused
 
-CORPUS = Path(__file__).resolve().parents[1] / "corpus"
-RENDITIONS: dict[str, Path] = {"bundled": CORPUS}
+REPO = Path(__file__).resolve().parents[1]
+CORPUS = REPO / "corpus"
+FORMATS = ("txt", "pptx", "pdf", "docx", "html")
+RENDITIONS: dict[str, Path | None] = {"bundled": CORPUS, **dict.fromkeys(FORMATS)}
 for _item in filter(None, os.environ.get("SE_TEST_RENDITIONS", "").split(",")):
     _name, _, _path = _item.partition("=")
     RENDITIONS[_name.strip()] = Path(_path.strip())
 
-_LATER = pytest.mark.xfail(strict=True, reason="refused after the answering rewrite (issue 12)")
+
+@pytest.fixture(scope="session")
+def seed_renditions(tmp_path_factory) -> dict[str, Path]:
+    """The seed deck in every format, built once per session by evals/renditions.py."""
+    spec = importlib.util.spec_from_file_location("renditions", REPO / "evals" / "renditions.py")
+    module = importlib.util.module_from_spec(spec)
+    sys.modules["renditions"] = module
+    spec.loader.exec_module(module)
+    out = tmp_path_factory.mktemp("renditions")
+    built = module.build_renditions(module.default_seed(), out, FORMATS)
+    return {fmt: path.parent for fmt, path in built.items()}
 
 UNANSWERABLE = [
     pytest.param("What will the weather be like in Brussels tomorrow?", id="weather-in-a-named-city"),
     pytest.param("What are the opening hours of Coopcity?", id="opening-hours"),
     pytest.param("When was Coopcity founded?", id="founding-year"),
     # "What is the annual budget of Pfefferwerk?" is refused today; this wording is not
-    pytest.param("What is Pfefferwerk's annual budget?", id="budget", marks=_LATER),
-    pytest.param("What is Coopcity's e-mail address?", id="e-mail-address", marks=_LATER),
-    pytest.param("Who is the director of the Pfefferwerk Foundation?", id="unnamed-person",
-                 marks=_LATER),
+    pytest.param("What is Pfefferwerk's annual budget?", id="budget"),
+    pytest.param("What is Coopcity's e-mail address?", id="e-mail-address"),
+    pytest.param("Who is the director of the Pfefferwerk Foundation?", id="unnamed-person"),
 ]
 
 
@@ -39,7 +53,7 @@ def rendition_assistant(request, tmp_path_factory):
     """An Assistant over one rendition of the material, ingested once per session."""
     from se_assistant import Assistant
 
-    corpus = RENDITIONS[request.param]
+    corpus = RENDITIONS[request.param] or request.getfixturevalue("seed_renditions")[request.param]
     if corpus == CORPUS:
         data_dir = request.getfixturevalue("ingested_dir")
     else:
