@@ -234,3 +234,18 @@ def test_how_many_is_answered_by_a_listed_count_or_refused_without_one(assistant
     for question in ("How many employees does Pfefferwerk have?",
                      "Does Coopcity have a budget for start-ups?"):
         assert_refused(assistant.ask(question))
+
+
+def test_a_follow_up_just_under_the_limit_is_accepted_though_its_rewrite_is_longer(assistant):
+    """The length limit applies to what the user typed, once, not to the standalone rewrite
+    (which adds the conversation's subject)."""
+    limit = assistant.settings.max_question_chars
+    chat = assistant.chat()
+    chat.ask("Tell me about Coopcity.")
+    question = "Who are its partners? " + "please " * 400
+    question = question[: limit - 10].rstrip() + "?"
+    assert limit - 12 <= len(question) < limit
+    answer = chat.ask(question)
+    assert len(answer.query) > len(question) and "Coopcity" in answer.query
+    with pytest.raises(QuestionError, match=f"{limit + 1:,} characters"):
+        chat.ask("x" * (limit + 1))

@@ -582,32 +582,35 @@ def test_protocol_assistant_ask_and_stream_use_the_model(server, ingested_dir):
     server.script("Pfefferwerk was funded by several public sources [1].",
                   "Pfefferwerk was funded by several public sources [2].")
     answer = assistant.ask("How was Pfefferwerk funded?")
-    items = list(assistant.ask_stream("How was Pfefferwerk funded?"))
+    stream = assistant.ask_stream("How was Pfefferwerk funded?")
+    pieces = list(stream)
+    final = stream.answer()
 
     assert answer.mode == "llm" and answer.text.endswith("[1].") and len(answer.citations) == 1
     assert_faithful(answer)
     assert "Pfefferwerk" in user_message(server.requests[0])
-    final = items[-1]
     assert isinstance(final, Answer) and final.mode == "llm"
     assert_faithful(final)
-    assert "".join(items[:-1]) == "Pfefferwerk was funded by several public sources [2]."
+    assert "".join(pieces) == "Pfefferwerk was funded by several public sources [2]."
     assert final.text == "Pfefferwerk was funded by several public sources [1]."
 
 
 def test_protocol_model_is_not_asked_when_the_material_has_no_answer(server, ingested_dir):
     assistant = llm_assistant(ingested_dir, "ollama", server.url)
     answer = assistant.ask("What is the boiling point of mercury on Jupiter?")
-    items = list(assistant.ask_stream("What is the boiling point of mercury on Jupiter?"))
+    stream = assistant.ask_stream("What is the boiling point of mercury on Jupiter?")
+    pieces = list(stream)
 
     assert not answer.grounded and server.requests == []
-    assert items[-1].grounded is False and items[0] == items[-1].text
+    assert stream.answer().grounded is False and pieces == [stream.text()]
 
 
 def test_protocol_without_a_model_streaming_yields_the_extractive_answer(assistant):
-    items = list(assistant.ask_stream("How was Pfefferwerk funded?"))
+    stream = assistant.ask_stream("How was Pfefferwerk funded?")
+    pieces = list(stream)
     answer = assistant.ask("How was Pfefferwerk funded?")
 
-    assert len(items) == 2 and items[0] == answer.text and items[1] == answer
+    assert pieces == [answer.text] and stream.answer() == answer
     assert answer.mode == "extractive"
 
 
@@ -618,14 +621,15 @@ def test_protocol_follow_up_is_condensed_by_the_model(server, ingested_dir):
                   "Standalone question: Who launched Pfefferwerk?",
                   "Pfefferwerk was launched by local people [1].")
     chat.ask("What is Pfefferwerk?")
-    items = list(chat.ask_stream("who launched it?"))
+    stream = chat.ask_stream("who launched it?")
+    final = stream.answer()
 
     condense_prompt = user_message(server.requests[1])
     assert "Follow Up Input: who launched it?" in condense_prompt
     assert "What is Pfefferwerk?" in condense_prompt
-    assert items[-1].query == "Who launched Pfefferwerk?"
-    assert items[-1].question == "who launched it?"
-    assert chat.history[-1].answer is items[-1]
+    assert final.query == "Who launched Pfefferwerk?"
+    assert final.question == "who launched it?"
+    assert chat.history[-1].answer is final
 
 
 def test_protocol_follow_up_uses_the_rules_when_the_model_is_unreachable(closed_port,

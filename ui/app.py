@@ -153,16 +153,13 @@ def build_app(assistant: Assistant) -> gr.Blocks:
                                                       subject_filter(subject))
             shown = ""
             result = None
-            for item in chat.ask_stream(raw):  # LLM text as it comes, then the checked answer
-                if isinstance(item, str):
-                    shown += item
-                    partial = {"role": "assistant", "content": render.answer_text(shown)}
-                    yield [*history, partial], gr.skip(), "", gr.skip()
-                else:
-                    result = {**item.to_dict(), "conversation_id": conversation_id,
-                              "subject": subject if subject_filter(subject) else ""}
-            if result is None:
-                raise SeAssistantError("no answer came back; ask again")
+            stream = chat.ask_stream(raw)
+            for piece in stream:  # LLM text as it comes, then the checked answer
+                shown += piece
+                partial = {"role": "assistant", "content": render.answer_text(shown)}
+                yield [*history, partial], gr.skip(), "", gr.skip()
+            result = {**stream.answer().to_dict(), "conversation_id": conversation_id,
+                      "subject": subject if subject_filter(subject) else ""}
         except SeAssistantError as exc:
             message = str(exc)
         except Exception:  # a bug must not reach the page as a traceback

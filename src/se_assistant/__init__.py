@@ -10,7 +10,8 @@ from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
 __all__ = [
-    "Answer", "Assistant", "Chat", "Citation", "IngestReport", "SeAssistantError", "Settings",
+    "Answer", "AnswerStream", "Assistant", "Chat", "Citation", "IngestReport", "Request",
+    "SeAssistantError", "Settings",
 ]
 
 if TYPE_CHECKING:
@@ -18,12 +19,16 @@ if TYPE_CHECKING:
     from se_assistant.chat import Chat
     from se_assistant.errors import SeAssistantError
     from se_assistant.models import Answer, Citation, IngestReport
+    from se_assistant.request import Request
     from se_assistant.settings import Settings
+    from se_assistant.stream import AnswerStream
 
 _LAZY = {
     "Assistant": "se_assistant.assistant",
     "Chat": "se_assistant.chat",
     "Answer": "se_assistant.models",
+    "AnswerStream": "se_assistant.stream",
+    "Request": "se_assistant.request",
     "Citation": "se_assistant.models",
     "IngestReport": "se_assistant.models",
     "SeAssistantError": "se_assistant.errors",

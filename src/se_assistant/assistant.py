@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -20,7 +19,10 @@ from se_assistant.models import (
     PassageContext,
     SectionText,
 )
+from se_assistant.questions import clean_question
+from se_assistant.request import Request
 from se_assistant.settings import Settings
+from se_assistant.stream import AnswerStream
 
 
 class Assistant:
@@ -114,77 +116,68 @@ class Assistant:
         self.retriever.ensure_loaded()
 
     # ---- questions -----------------------------------------------------------------------
-    def ask(
-        self,
-        question: str,
-        filters: dict[str, Any] | None = None,
-        *,
-        _question: str | None = None,
-        _llm_unavailable: str = "",
-    ) -> Answer:
+    def ask(self, question: str, filters: dict[str, Any] | None = None) -> Answer:
         """Answer one question from the material, each sentence citing its passage.
 
-        ``filters`` narrows the search by metadata, e.g. ``{"case": "Coopcity"}`` or
-        ``{"country": ["France", "Belgium"]}`` (keys: case, city, country, region,
-        cluster_type, source, kind, title). With an LLM configured (``llm_provider``), the
-        model writes the answer and its citations are checked (``answer.mode == "llm"``);
-        when it fails, the extractive answer is returned and ``answer.notice`` says why."""
-        started, query, passages, answer, grounded = self._extract(question, filters, _question)
-        if grounded and self.settings.llm_provider != "none":
-            answer = self.llm_answerer.answer(
-                answer.question, query, passages, answer, unavailable=_llm_unavailable
-            )
-        self.last_latency = time.perf_counter() - started
-        return answer
+        ``filters`` narrows the search by metadata, e.g. ``{"subject": "Coopcity"}`` or
+        ``{"country": ["France", "Belgium"]}`` (keys: subject (or case), city, country,
+        region, cluster_type, source, kind, title). With an LLM configured
+        (``llm_provider``), the model writes the answer and its citations are checked
+        (``answer.mode == "llm"``); when it fails, the extractive answer is returned and
+        ``answer.notice`` says why."""
+        return self.respond(self.request(question, filters))
 
-    def ask_stream(
-        self,
-        question: str,
-        filters: dict[str, Any] | None = None,
-        *,
-        _question: str | None = None,
-        _llm_unavailable: str = "",
-    ) -> Iterator[str | Answer]:
-        """Like :meth:`ask`, streamed: yields ``str`` pieces of text as they are written, then
-        the final :class:`Answer` (always last). Show the pieces as they come, then replace
-        them with ``answer.text``: the check may leave sentences out or renumber markers.
+    def ask_stream(self, question: str, filters: dict[str, Any] | None = None) -> AnswerStream:
+        """Like :meth:`ask`, streamed: iterate the :class:`AnswerStream` for pieces of text
+        as they are written, then call ``.answer()`` for the checked answer, whose text
+        replaces the pieces (the check may leave sentences out or renumber markers).
         Without an LLM the whole text comes as one piece."""
-        started, query, passages, answer, grounded = self._extract(question, filters, _question)
+        return self.respond_stream(self.request(question, filters))
+
+    def request(self, question: object, filters: dict[str, Any] | None = None) -> Request:
+        """A :class:`Request` for ``question`` as typed: cleaned once, its length checked on
+        what the user wrote (a raised :class:`QuestionError` says what is wrong)."""
+        cleaned = clean_question(question, self.settings.max_question_chars)
+        return Request(question=cleaned, query=cleaned, filters=filters)
+
+    def respond(self, request: Request) -> Answer:
+        """The answer to a prepared request (see :meth:`request`; :class:`Chat` makes
+        requests whose query is a follow-up made standalone)."""
+        return self.respond_stream(request).answer()
+
+    def respond_stream(self, request: Request) -> AnswerStream:
+        """:meth:`respond`, streamed as :meth:`ask_stream` is."""
+        return AnswerStream(self._respond(request))
+
+    def _respond(self, request: Request) -> Iterator[str | Answer]:
+        passages, answer, grounded = self._extract(request)
         if grounded and self.settings.llm_provider != "none":
-            for item in self.llm_answerer.stream(
-                answer.question, query, passages, answer, unavailable=_llm_unavailable
-            ):
-                if isinstance(item, Answer):
-                    self.last_latency = time.perf_counter() - started
-                yield item
+            yield from self.llm_answerer.stream(
+                answer.question, request.query, passages, answer,
+                unavailable=request.llm_unavailable,
+            )
             return
-        self.last_latency = time.perf_counter() - started
         yield answer.text
         yield answer
 
-    def _extract(
-        self, question: str, filters: dict[str, Any] | None, _question: str | None
-    ) -> tuple[float, str, list, Answer, bool]:
-        """Retrieval and the extractive answer: (start time, query, passages, answer,
-        whether the evidence says the material answers)."""
-
-        started = time.perf_counter()
-        query, info = self._understand(question, filters)
-        self.retriever.normalise_filters(filters)  # a bad filter is an error, even for "ok"
+    def _extract(self, request: Request) -> tuple[list, Answer, bool]:
+        """Retrieval and the extractive answer: (passages, answer, whether the evidence says
+        the material answers)."""
+        query, info = self._understand(request.query, request.filters)
+        self.retriever.normalise_filters(request.filters)  # a bad filter is an error, even for "ok"
         reply = self._small_talk(query, info)
         if reply is not None:
-            return started, query, [], reply, False
-        passages = self._passages(query, info, filters)
-        answer, evidence = self._extractive.answer(_question or query, query, info, passages)
-        return started, query, passages, answer, evidence.grounded
+            return [], reply, False
+        passages = self._passages(query, info, request.filters)
+        answer, evidence = self._extractive.answer(request.question, query, info, passages)
+        return passages, answer, evidence.grounded
 
     def small_talk(self, question: str) -> Answer | None:
         """The reply to a turn that asks nothing of the material ("thanks", "ok", markup), or
         None for a question."""
         from se_assistant.answering.question import analyse
-        from se_assistant.questions import clean_question
 
-        query = clean_question(question, self.settings.max_question_chars)
+        query = self.request(question).query
         self._ready()
         return self._small_talk(query, analyse(query, self._entity_names(), self._place_names()))
 
@@ -199,16 +192,14 @@ class Assistant:
         return Answer(text=REPLIES[kind], citations=[], grounded=False, query=query,
                       question=query, kind="smalltalk")
 
-    def _understand(self, question: str, filters: dict[str, Any] | None):
-        """The cleaned query and what it asks; a case filter names the subject the question
-        leaves out ("What is the objective?" with case=Coopcity)."""
+    def _understand(self, query: str, filters: dict[str, Any] | None):
+        """What a (cleaned) query asks; a subject filter names the subject the question
+        leaves out ("What is the objective?" with subject=Coopcity)."""
         from se_assistant.answering.question import analyse
-        from se_assistant.questions import clean_question
 
-        query = clean_question(question, self.settings.max_question_chars)
         self._ready()
         info = analyse(query, self._entity_names(), self._place_names())
-        cases = (filters or {}).get("case")
+        cases = (filters or {}).get("case") or (filters or {}).get("subject")
         if cases and not info.entities:
             named = " and ".join(self.retriever.normalise_filters({"case": cases})["case"])
             query = f"{query.rstrip(' ?')} ({named})?"
@@ -237,7 +228,7 @@ class Assistant:
         (the cases and places it names), re-ranked by each passage's best sentence."""
         from se_assistant.answering.extractive import to_citation
 
-        query, info = self._understand(query, filters)
+        query, info = self._understand(self.request(query).query, filters)
         passages = self._passages(query, info, filters)
         ranked, _ = self._extractive.rank(query, info, passages)
         return [to_citation(p, i + 1) for i, p in enumerate(ranked[: top_k or self.settings.top_k])]

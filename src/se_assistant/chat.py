@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from se_assistant.followups import resolve
+from se_assistant.request import Request
+from se_assistant.stream import AnswerStream
 
 if TYPE_CHECKING:
     from se_assistant.assistant import Assistant
@@ -52,18 +53,25 @@ class Chat:
 
     def ask(self, question: str) -> Answer:
         """Answer ``question`` in the context of the earlier turns."""
-        from se_assistant.questions import clean_question
+        return self.ask_stream(question).answer()
 
-        cleaned = clean_question(question, self.assistant.settings.max_question_chars)
+    def ask_stream(self, question: str) -> AnswerStream:
+        """Like :meth:`ask`, streamed as :meth:`Assistant.ask_stream` is; the final answer is
+        added to the history when the stream completes."""
+        request = self.assistant.request(question, self.filters)  # cleaned once, length checked
+        cleaned = request.question
         answer = self._conversational(cleaned)
         if answer is not None:
             self.history.append(Turn(cleaned, answer, self.focus))
-            return answer
+            return AnswerStream(iter([answer.text, answer]))
         query, unavailable = self._standalone_query(cleaned)
-        answer = self.assistant.ask(query, filters=self.filters, _question=cleaned,
-                                    _llm_unavailable=unavailable)
-        self.history.append(Turn(cleaned, answer, self._focus_after(query, answer)))
-        return answer
+        stream = self.assistant.respond_stream(
+            Request(question=cleaned, query=query, filters=self.filters,
+                    llm_unavailable=unavailable)
+        )
+        return stream.on_done(
+            lambda final: self.history.append(Turn(cleaned, final, self._focus_after(query, final)))
+        )
 
     def _conversational(self, question: str) -> Answer | None:
         """Small talk gets its reply; "what else?" after an answer gets the rest of what its
@@ -85,25 +93,6 @@ class Chat:
             if only_asks_for_more(question):
                 return self.assistant.small_talk("ok")
         return self.assistant.small_talk(question)
-
-    def ask_stream(self, question: str) -> Iterator[str | Answer]:
-        """Like :meth:`ask`, streamed as :meth:`Assistant.ask_stream` is: ``str`` pieces of
-        text, then the final :class:`Answer`, which is also added to the history."""
-        from se_assistant.questions import clean_question
-
-        cleaned = clean_question(question, self.assistant.settings.max_question_chars)
-        answer = self._conversational(cleaned)
-        if answer is not None:
-            self.history.append(Turn(cleaned, answer, self.focus))
-            yield answer.text
-            yield answer
-            return
-        query, unavailable = self._standalone_query(cleaned)
-        for item in self.assistant.ask_stream(query, filters=self.filters, _question=cleaned,
-                                              _llm_unavailable=unavailable):
-            if not isinstance(item, str):
-                self.history.append(Turn(cleaned, item, self._focus_after(query, item)))
-            yield item
 
     def _standalone_query(self, question: str) -> tuple[str, str]:
         """The question to search, and why the LLM is unavailable ("" if it is not known to

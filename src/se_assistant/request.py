@@ -1,0 +1,19 @@
+"""One question as the pipeline answers it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Request:
+    """What to answer: ``question`` as the user typed it (cleaned once, its length checked),
+    ``query`` the standalone question to search (a chat's rewrite of a follow-up; the
+    question itself otherwise), the metadata ``filters``, and ``llm_unavailable``: why the
+    language model is known to be unreachable ("" when it is not known to be)."""
+
+    question: str
+    query: str
+    filters: dict[str, Any] | None = None
+    llm_unavailable: str = ""
