@@ -78,7 +78,7 @@ def test_units_are_verbatim_spans_with_heading_bullets_labels_and_sentences():
         "Acme began small. It grew fast! Did it?\n"
         "Contact: info@acme.example\n"
     )
-    units = split_units(passage, heading="Acme Works (Lyon, FR)")
+    units = split_units(passage, headings=["Acme Works (Lyon, FR)"])
     texts = [u.text for u in units]
     assert texts == [
         "Acme Works (Lyon, FR)",
@@ -97,7 +97,7 @@ def test_units_are_verbatim_spans_with_heading_bullets_labels_and_sentences():
 
 
 def test_a_first_line_that_is_not_the_heading_is_an_ordinary_unit():
-    units = split_units("Acme Works makes tools.", heading="Something else")
+    units = split_units("Acme Works makes tools.", headings=["Something else"])
     assert [(u.text, u.heading) for u in units] == [("Acme Works makes tools.", False)]
 
 

@@ -66,7 +66,7 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
         documents.append(
             Document(
                 id_=doc_id(root_key, source, index),
-                text=_with_heading(section.text, list(section.headings)),
+                text=_with_heading(section.text, list(section.headings[-1:])),
                 metadata=metadata,
                 excluded_embed_metadata_keys=excluded,
                 excluded_llm_metadata_keys=excluded,
@@ -78,9 +78,8 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
 def _with_heading(text: str, headings: list[str]) -> str:
     """The section's text led by its own heading line, as the reader sees it: "Coopcity
     (Brussels, BE)" above the bullets is what says where Coopcity is."""
-    if not headings or text.lstrip().startswith(headings[-1]):
-        return text
-    return f"{headings[-1]}\n{text}"
+    lead = [h for h in headings if h and not text.lstrip().startswith(h)]
+    return "\n".join([*lead, text]) if lead else text
 
 
 def _containers(paths: list[tuple[str, ...]]) -> set[tuple[str, ...]]:

@@ -143,7 +143,7 @@ class ExtractiveAnswerer:
         return [
             Candidate(p, rank, unit)
             for rank, p in enumerate(passages)
-            for unit in split_units(p.text, str(p.metadata.get("section", "")))
+            for unit in split_units(p.text, _heading_path(p))
             if not unit.heading or subject_of(unit.text) is not None
         ]
 
@@ -267,7 +267,16 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
         return bool(NUMBER.search(c.unit.text))
     if info.kind == "contact":
         return bool(CONTACT_DETAIL.search(c.unit.text))
+    if info.kind == "where":  # the unit says where its subject is
+        text = f" {' '.join(words(c.unit.text))} "
+        return any(f" {' '.join(words(p))} " in text for p in c.passage.places_as_written)
     return False
+
+
+def _heading_path(p: Passage) -> list[str]:
+    """The headings above and of the passage (its breadcrumb without the document title)."""
+    parts = str(p.metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
+    return [*parts[1:], str(p.metadata.get("section", ""))]
 
 
 def _outer_headings(p: Passage) -> list[str]:
@@ -443,7 +452,7 @@ def more_from(question: str, previous: Answer) -> Answer | None:
                 "section": citation.breadcrumb.split(BREADCRUMB_SEP)[-1], **citation.metadata}
         passage = Passage(citation.chunk_id, citation.quote, meta, score=citation.score)
         given = {fold(h) for h in citation.highlights}
-        for unit in split_units(passage.text, str(meta["section"])):
+        for unit in split_units(passage.text, _heading_path(passage)):
             if not unit.heading and fold(unit.text) not in given:
                 chosen.append(Candidate(passage, 0, unit))
     if not chosen:

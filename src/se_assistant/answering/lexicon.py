@@ -42,6 +42,7 @@ FOUNDING = frozenset(stem(w) for w in (
 ))
 _CONTACT_QUESTION = re.compile(
     r"\b(?:e-?mail|mail|phone|telephone|contact|reach|website|web\s*site|address|url|in\s+touch|"
+    r"online|homepage|internet|social\s+media|facebook|twitter|linkedin|instagram|"
     r"fax|call|write\s+to)\b",
     re.IGNORECASE,
 )

@@ -4,6 +4,7 @@ sentences, each a verbatim span of the passage."""
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 # one or more list markers: "- ", "• ", "⇒ ", "1. ", and stacked ones such as "- ⇒ "
@@ -15,7 +16,7 @@ _LABEL = re.compile(r"^([A-Za-z][\w ,'’/()-]{1,40}?)\s*:\s+\S")
 @dataclass(frozen=True)
 class Unit:
     """A sentence or bullet of a passage: ``text`` is a verbatim substring of the passage.
-    ``heading`` marks the passage's own heading line; ``label`` is the "Label" of a
+    ``heading`` marks a heading line leading the passage; ``label`` is the "Label" of a
     "Label: value" unit, lower-cased ("" when it has none)."""
 
     text: str
@@ -25,8 +26,11 @@ class Unit:
     label: str = ""
 
 
-def split_units(passage: str, heading: str = "") -> list[Unit]:
-    """The units of ``passage`` in order; a first line equal to ``heading`` is the heading."""
+def split_units(passage: str, headings: str | Iterable[str] = ()) -> list[Unit]:
+    """The units of ``passage`` in order; its leading lines equal to one of ``headings`` (the
+    passage's heading path) are heading units."""
+    wanted = {headings.strip()} if isinstance(headings, str) else {h.strip() for h in headings}
+    wanted.discard("")
     units: list[Unit] = []
     offset = 0
     for line in passage.splitlines(keepends=True):
@@ -35,7 +39,7 @@ def split_units(passage: str, heading: str = "") -> list[Unit]:
         offset += len(line)
         if not stripped:
             continue
-        if heading and not units and stripped == heading.strip():
+        if stripped in wanted and all(u.heading for u in units):
             units.append(Unit(stripped, line_start + line.index(stripped), False, heading=True))
             continue
         marker = _BULLET.match(line)
