@@ -62,10 +62,12 @@ def judge(
             type_found = any(FOUNDING & set(content_terms(t)) for t in dated)
             missing = "date of its founding"
     elif info.kind == "how_many":
-        type_found = any(NUMBER.search(t) for t in chosen_texts) or _lists_counted(
-            info.text, chosen_texts
-        )
-        missing = "figure"
+        # "How many people live in X?": a figure counts only what the sentence says it counts
+        counted = _counted(info.text)
+        type_found = any(
+            NUMBER.search(t) and (not counted or _names(t, counted)) for t in chosen_texts
+        ) or _lists_counted(info.text, chosen_texts)
+        missing = "figure" + (f" of {_COUNTED.search(info.text).group(1)}" if counted else "")
     elif info.kind == "contact":
         type_found = any(CONTACT_DETAIL.search(t) for t in chosen_texts)
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
@@ -96,14 +98,21 @@ def _as_written(question: str, stems: list[str]) -> str:
 _COUNTED = re.compile(r"\bhow\s+many\s+([\w-]+)", re.IGNORECASE)
 
 
+def _counted(question: str) -> str:
+    """The stem of what "How many X ...?" counts ("" when it says no noun)."""
+    match = _COUNTED.search(question)
+    return stem(fold(match.group(1))) if match else ""
+
+
+def _names(text: str, counted: str) -> bool:
+    """Whether ``text`` names the counted thing, or a word meaning the same."""
+    return bool(synonyms(counted) & {stem(w) for w in words(text)})
+
+
 def _lists_counted(question: str, texts: list[str]) -> bool:
     """"How many programmes …?" with no figure in the material, but a sentence that lists the
     programmes: the list answers it (the reader counts), where a missing budget does not."""
-    match = _COUNTED.search(question)
-    if not match:
-        return False
-    counted = stem(fold(match.group(1)))
-    return any(
-        counted in {stem(w) for w in words(t)} and (t.count(",") >= 2 or " and " in t)
-        for t in texts
+    counted = _counted(question)
+    return bool(counted) and any(
+        _names(t, counted) and (t.count(",") >= 2 or " and " in t) for t in texts
     )

@@ -143,10 +143,10 @@ def _kind(text: str) -> str:
         r"\b(what|which) (date|year)\b", t
     ):
         return "when"
+    if asks_contact(t):  # before how-many: "the phone number of X"
+        return "contact"
     if re.match(r"^how (many|much)\b", t) or re.search(r"\b(number of|budget|cost|price)\b", t):
         return "how_many"
-    if asks_contact(t):
-        return "contact"
     if re.match(
         r"^(where|(in|from) (which|what) (city|cities|country|countries|region|regions|place|places)|"
         r"(which|what) (city|cities|country|countries|region|regions|places?))\b",
