@@ -12,6 +12,7 @@ from se_assistant.answering.calibration import MIN_SEMANTIC
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
+    CONTACT_NOUNS,
     FOUNDING,
     synonyms,
 )
@@ -50,6 +51,7 @@ def judge(
         t for t in info.terms
         if not (synonyms(t) & vocabulary)
         and t not in ABOUT_THE_MATERIAL
+        and not (info.kind == "contact" and t in CONTACT_NOUNS)
         and (t in info.heads or t in info.names)
     ]
     type_found, missing = True, ""

@@ -46,6 +46,11 @@ _CONTACT_QUESTION = re.compile(
     r"fax|call|write\s+to)\b",
     re.IGNORECASE,
 )
+# what a contact question asks for: the detail itself answers it, whatever the material calls it
+CONTACT_NOUNS = frozenset(stem(w) for w in (
+    "email", "mail", "phone", "telephone", "number", "website", "site", "address", "url",
+    "homepage", "page", "contact", "fax", "online", "internet",
+))
 CONTACT_DETAIL = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|https?://\S+|\+?\d[\d ()/.-]{6,}\d"
 )

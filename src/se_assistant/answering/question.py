@@ -73,9 +73,14 @@ def analyse(
         terms.append(stem("purpose"))
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
     names = [t for w in capitalised for t in content_terms(w) if t in terms]
-    # "What does the presentation distinguish?": after do/does/did the last word is a verb
-    head_text = _DO_QUESTION.sub(r"\1?", fold(text))
-    heads = [t for w in _HEAD.findall(head_text) for t in content_terms(w) if t in terms]
+    # "What does the report distinguish?", "Where do the examples come from?": after
+    # do/does/did the words at the end are the verb; only "the X of/for ..." names a head
+    head_text = fold(text)
+    found = (_HEAD_OF if _DO_QUESTION.search(head_text) else _HEAD).findall(head_text)
+    if found and _PASSIVE.search(head_text):  # "When was the museum opened?": a verb at the end
+        last = re.findall(r"[\w-]+", head_text)[-1:]
+        found = [w for w in found if [w] != last]
+    heads = [t for w in found for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
         kind=_kind(text),
@@ -112,9 +117,11 @@ _ASKS_CASE = re.compile(
     re.IGNORECASE,
 )
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
-_DO_QUESTION = re.compile(
-    r"^(.*\b(?:does|do|did|can|could|will|would|should)\b.*?)\s+[\w-]+\s*\?*\s*$"
+_HEAD_OF = re.compile(
+    r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*(?=\b(?:of|for)\b)"
 )
+_PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|get|got)\b\s+(?:the|its|their|his|her)\b")
+_DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|would|should)\b")
 _HEAD = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*"
     r"(?=\b(?:of|for|be|is|are|was|were|will|like)\b|\?|$)"
