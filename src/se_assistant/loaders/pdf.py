@@ -28,6 +28,9 @@ _BLANK_RUNS = re.compile(r"\n{3,}")
 HEADING_RATIO = 1.1
 # A gap between two lines this many times the page's usual line gap is a paragraph break.
 PARAGRAPH_GAP = 1.6
+# A line is full when the next line's first word would have run past this share of the text's
+# right edge: the printer broke it there. A shorter line ended on purpose (a title, a date).
+FULL_LINE = 0.97
 
 
 def load(path: Path) -> LoadedFile:
@@ -130,7 +133,7 @@ def _line(raw: dict) -> PdfLine:
     sizes = sorted(round(float(c.get("size", 0)), 1) for c in chars) or [0.0]
     bold = sum("bold" in str(c.get("fontname", "")).lower() for c in chars) > len(chars) / 2
     return PdfLine(normalise_text(raw["text"]), float(raw["x0"]), float(raw["top"]),
-                   float(raw["bottom"]), sizes[len(sizes) // 2], bold)
+                   float(raw["bottom"]), sizes[len(sizes) // 2], bold, float(raw.get("x1", 0)))
 
 
 @dataclass
@@ -143,6 +146,7 @@ class PdfLine:
     bottom: float
     size: float
     bold: bool
+    x1: float = 0.0
 
 
 _BULLET_START = re.compile(r"^(?:[-*•▪◦●■►➢⇒→–]|\d{1,2}[.)])\s")
@@ -175,22 +179,27 @@ def layout_text(lines: list[PdfLine]) -> tuple[tuple[str, ...], str]:
             rest = lines[end:]
     if not rest and headings:  # a page that is only a title: it is the text too
         return headings, headings[-1]
-    out: list[str] = []
+    # a label above the title ("Part II", an organiser's name) is also text of the page
+    out: list[str] = list(headings[:-1])
     previous: PdfLine | None = None
     bullet_x: float | None = None
     spacing = _line_spacing(rest)
+    right = max((ln.x1 for ln in lines), default=0.0)  # the text block's right edge
     for ln in rest:
         text = ln.text
         bullet = bool(_BULLET_START.match(text))
         gap = ln.top - previous.bottom if previous else 0.0
+        # a line wrapped by the printer: the line before it runs (nearly) to the right edge
         continues = (
             previous is not None
             and not bullet
             and abs(ln.size - previous.size) < 0.6
             and gap < spacing * PARAGRAPH_GAP
+            and _wrapped(previous, ln, right)
             and (
                 (bullet_x is not None and ln.x0 > bullet_x + 1.0)
-                or not _ENDS_SENTENCE.search(out[-1])
+                # a paragraph's lines share its left edge (centred lines are separate items)
+                or (abs(ln.x0 - previous.x0) < 2.0 and not _ENDS_SENTENCE.search(out[-1]))
             )
         )
         if continues:
@@ -206,6 +215,16 @@ def layout_text(lines: list[PdfLine]) -> tuple[tuple[str, ...], str]:
             out.append(text)
         previous = ln
     return headings, "\n".join(out).strip()
+
+
+def _wrapped(previous: PdfLine, line: PdfLine, right: float) -> bool:
+    """Whether the printer broke ``previous`` because ``line``'s first word did not fit: that
+    word, at ``previous``'s average character width, would run past the text's right edge."""
+    if not right or not previous.x1 or not previous.text:
+        return True
+    char = max(previous.x1 - previous.x0, 1.0) / max(len(previous.text), 1)
+    first = len(line.text.split(" ", 1)[0]) + 1
+    return previous.x1 + first * char >= right * FULL_LINE
 
 
 def _line_spacing(lines: list[PdfLine]) -> float:
