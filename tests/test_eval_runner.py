@@ -4,6 +4,7 @@ after a corpus edit, comparison with the previous report, and renditions side by
 from __future__ import annotations
 
 import json
+import re
 import tempfile
 from pathlib import Path
 
@@ -298,9 +299,14 @@ def test_answers_that_contradict_their_citations_break_the_faithful_sentences_ga
 
     asked = Chat.ask
 
-    def negated(self, question):  # a planted bug: every grounded answer says the opposite
+    def negate(sentence: str) -> str:
+        if " was " in sentence or " is " in sentence:
+            return sentence.replace(" was ", " was not ").replace(" is ", " is not ")
+        return "Not " + sentence[:1].lower() + sentence[1:]
+
+    def negated(self, question):  # a planted bug: every sentence of an answer says the opposite
         answer = asked(self, question)
-        text = answer.text.replace(" was ", " was not ").replace(" is ", " is not ")
+        text = " ".join(negate(part) for part in re.split(r"(?<=\]) ", answer.text))
         return dataclasses.replace(answer, text=text)
 
     set_file = tmp_path / "set.yaml"

@@ -112,7 +112,9 @@ def example_questions(assistant: Assistant) -> list[dict[str, str]]:
     """Five questions the material answers (one per subject it covers, curated or generic),
     then one labelled as a question it cannot answer; as Chatbot example messages."""
     subjects = assistant.subjects()
-    questions = [CURATED_EXAMPLES.get(s) or SUBJECT_TEMPLATES[0].format(s) for s in subjects]
+    # curated questions first (the bundled material), then one per other subject
+    questions = [CURATED_EXAMPLES[s] for s in subjects if s in CURATED_EXAMPLES]
+    questions += [SUBJECT_TEMPLATES[0].format(s) for s in subjects if s not in CURATED_EXAMPLES]
     questions += [SUBJECT_TEMPLATES[1].format(s) for s in subjects]
     questions = list(dict.fromkeys(questions or [GENERIC_EXAMPLE]))[:ANSWERABLE_EXAMPLES]
     return [*({"text": q} for q in questions),

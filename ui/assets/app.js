@@ -82,6 +82,7 @@
     if (!tip) return;
     tip.style.setProperty("--se-shift", "0px");
     const box = (ref.closest(".se-answer") || document.body).getBoundingClientRect();
+    tip.style.maxWidth = `${Math.floor(Math.min(box.width, window.innerWidth - 16))}px`;  // never wider than its answer
     const r = tip.getBoundingClientRect();
     let shift = 0;
     if (r.left < box.left) shift = box.left - r.left;
