@@ -4,12 +4,12 @@ changed, write Chroma, then the docstore, then the BM25 index.
 Crash safety comes from the order of writes: new chunks are written under stable ids before
 stale ones are deleted, the docstore (what is known to be indexed) is replaced in one rename
 only after Chroma holds the new state, and a journal names the documents in flight so that
-the run after a crash redoes them.
+the run after a crash redoes them. The journal, the lock, the write lease and the generation
+live in index_state.py.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import time
 from collections import defaultdict
@@ -18,8 +18,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from se_assistant import index_state
 from se_assistant.documents import root_id, to_documents
-from se_assistant.errors import IngestLockedError, SeAssistantError
+from se_assistant.errors import SeAssistantError
 from se_assistant.loaders import LoadError, load_file
 from se_assistant.models import IngestReport
 from se_assistant.settings import Settings
@@ -31,9 +32,6 @@ if TYPE_CHECKING:
 
 CORPUS_ROOT = "corpus"
 DOCSTORE_FILE = "docstore.json"
-JOURNAL_FILE = "ingest.journal"
-LOCK_FILE = "ingest.lock"
-META_FILE = "index.json"
 DOCUMENT_BATCH = 64  # sections split at a time
 NODE_BATCH = 256  # chunks embedded and written at a time: bounds memory on big files
 
@@ -58,19 +56,8 @@ def ingest(
             # the configured corpus keeps its identity when the checkout moves or is copied
             root.name = CORPUS_ROOT
     data_dir = _prepare_data_dir(settings.data_dir)
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(data_dir / LOCK_FILE))
-    try:
-        lock.acquire(timeout=1)
-    except Timeout:
-        raise IngestLockedError(
-            f"another ingest is running on {data_dir}; wait for it to finish, then run again"
-        ) from None
-    try:
-        report = _ingest_locked(settings, roots, progress)
-    finally:
-        lock.release()
+    with index_state.write_lease(settings, data_dir) as lease:
+        report = _ingest_locked(settings, roots, progress, lease)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -104,7 +91,10 @@ def load_docstore(data_dir: Path) -> SimpleDocumentStore:
     return SimpleDocumentStore()
 
 
-def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> IngestReport:
+def _ingest_locked(
+    settings: Settings, roots: list[Root], progress: bool, lease: index_state.Lease | None
+) -> IngestReport:
+    from se_assistant import keyword_index
     from se_assistant.store import open_collection
 
     data_dir = settings.data_dir
@@ -112,7 +102,7 @@ def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> Ing
     collection = open_collection(settings)
     # Documents a crashed run left in flight, and documents the docstore lists but Chroma lacks
     # (a Chroma server that was reset): both are rewritten.
-    in_flight = _read_journal(data_dir) | _missing_in_chroma(collection, docstore)
+    in_flight = index_state.read_journal(data_dir) | _missing_in_chroma(collection, docstore)
     report = IngestReport()
     plan = _plan(settings, roots, docstore, in_flight, report)
     # Documents a crashed run left half-written that this run does not rewrite: drop them
@@ -120,7 +110,9 @@ def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> Ing
     plan.to_delete |= in_flight - {d.id_ for d in plan.to_embed}
 
     if plan.to_embed or plan.to_delete or in_flight:
-        _write_journal(data_dir, {d.id_ for d in plan.to_embed} | plan.to_delete | in_flight)
+        index_state.write_journal(
+            data_dir, {d.id_ for d in plan.to_embed} | plan.to_delete | in_flight
+        )
         chunk_counts = _embed_and_write(settings, collection, plan.to_embed, progress)
         _delete_stale(collection, plan, chunk_counts)
         for doc_id in plan.to_delete:
@@ -135,13 +127,20 @@ def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> Ing
         # free both before the keyword index is built
         plan.to_embed.clear()
         del docstore
-        report.chunks = _rebuild_keyword_index(collection, data_dir)
-        (data_dir / JOURNAL_FILE).unlink(missing_ok=True)
-    elif collection.count() != _chunk_count(data_dir):
-        # Chroma changed under us (another client of the same server): follow it.
-        report.chunks = _rebuild_keyword_index(collection, data_dir)
+        report.chunks = _rebuild_keyword_index(collection, data_dir, lease)
+        index_state.clear_journal(data_dir)
+        return report
+    local = index_state.local_version(data_dir)
+    shared = index_state.version_of(collection)
+    if shared is not None and not shared.same_as(local):
+        # another machine's ingest published a newer generation: follow it, publish nothing
+        kept = keyword_index.follow(collection, data_dir, shared, locked=True)
+        report.chunks = len(kept.corpus) if kept is not None else 0
+    elif local is None or collection.count() != local.chunks:
+        # Chroma changed under us (a server written by an older version): rebuild, publish
+        report.chunks = _rebuild_keyword_index(collection, data_dir, lease)
     else:
-        report.chunks = _chunk_count(data_dir)
+        report.chunks = local.chunks
     return report
 
 
@@ -326,43 +325,24 @@ def _persist_docstore(docstore: SimpleDocumentStore, data_dir: Path) -> None:
     os.replace(tmp, data_dir / DOCSTORE_FILE)
 
 
-def _rebuild_keyword_index(collection: Any, data_dir: Path) -> int:
-    """Build BM25 from what Chroma holds, then commit the new generation in index.json: the one
-    rename that makes readers switch (see keyword_index.save)."""
+def _rebuild_keyword_index(
+    collection: Any, data_dir: Path, lease: index_state.Lease | None = None
+) -> int:
+    """Build BM25 from what Chroma holds, commit the new generation in index.json (the one
+    rename that makes this data dir's readers switch; see keyword_index.save), then publish it
+    in Chroma for every other chat server."""
     from se_assistant import keyword_index
 
     model, entries = keyword_index.build_from_chroma(collection)
-    meta_path = data_dir / META_FILE
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    generation = int(meta.get("generation", 0)) + 1
-    keyword_index.save(model, entries, data_dir, generation)
-    meta.update(generation=generation, chunks=len(entries), ingested_at=time.time())
-    tmp = meta_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta))
-    os.replace(tmp, meta_path)
-    keyword_index.prune(data_dir, generation)
+    previous = index_state.local_version(data_dir)
+    version = index_state.next_version(collection, data_dir, len(entries))
+    keyword_index.save(model, entries, data_dir, version.generation)
+    if lease is not None:
+        lease.check()
+    index_state.commit_local(data_dir, version)
+    index_state.publish(collection, version)
+    keyword_index.prune(data_dir, version.generation, previous.generation if previous else None)
     return len(entries)
-
-
-def _chunk_count(data_dir: Path) -> int:
-    meta_path = data_dir / META_FILE
-    return int(json.loads(meta_path.read_text()).get("chunks", 0)) if meta_path.exists() else 0
-
-
-def _read_journal(data_dir: Path) -> set[str]:
-    path = data_dir / JOURNAL_FILE
-    if not path.exists():
-        return set()
-    try:
-        return set(json.loads(path.read_text()))
-    except (OSError, ValueError):
-        return set()
-
-
-def _write_journal(data_dir: Path, doc_ids: set[str]) -> None:
-    tmp = data_dir / (JOURNAL_FILE + ".tmp")
-    tmp.write_text(json.dumps(sorted(doc_ids)))
-    os.replace(tmp, data_dir / JOURNAL_FILE)
 
 
 @dataclass

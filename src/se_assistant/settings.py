@@ -51,6 +51,11 @@ class Settings(BaseSettings):
     chroma_host: str | None = None
     chroma_port: int = Field(default=8000, ge=1, le=65535)
     chroma_ssl: bool = False
+    # with a Chroma server: how long an ingest's write lease lasts unless renewed (a killed
+    # ingest blocks others at most this long); renewed every third of it while one runs
+    ingest_lease_seconds: float = Field(default=60.0, ge=2, le=86400)
+    # with a Chroma server: how often (at most) a chat server asks Chroma for the generation
+    follow_seconds: float = Field(default=1.0, ge=0, le=3600)
 
     # embedding and splitting
     embed_model: str = DEFAULT_EMBED_MODEL
