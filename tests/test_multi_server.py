@@ -6,6 +6,7 @@ dirs are kept apart by the write lease held in Chroma. Run with -s to see the ti
 
 from __future__ import annotations
 
+import os
 import shutil
 import signal
 import subprocess
@@ -18,7 +19,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
-from processes import REPO, chat_server, chroma_env, chroma_run, cli_ingest
+from processes import REPO, chat_server, chroma_env, chroma_run, cli_ingest, free_port
 
 from se_assistant import Assistant
 from se_assistant.errors import IngestLockedError
@@ -330,3 +331,29 @@ def test_400_questions_from_40_clients_over_both_servers_while_an_ingest_runs(de
     for url in deployment.servers:
         answer = _ask(url, "Which fund lent money to the zorblatload3 cluster?")
         assert answer["citations"][0]["source"] == "notes/load3.md"
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="nginx is not installed")
+def test_the_deployment_recipe_runs_on_loopback():
+    import tempfile
+
+    # nginx's workers run as another user: the scratch folder must be reachable for them
+    scratch = Path(tempfile.mkdtemp(prefix="se-assistant-deploy-", dir="/tmp"))
+    scratch.chmod(0o755)
+    try:
+        _run_recipe(scratch)
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def _run_recipe(scratch: Path) -> None:
+    ports = {name: str(free_port()) for name in
+             ("CHROMA_PORT", "CHAT_PORT_1", "CHAT_PORT_2", "PROXY_PORT")}
+    env = {**os.environ, **ports, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}"}
+    result = subprocess.run([str(REPO / "deploy" / "try-on-loopback.sh"), str(scratch)],
+                            capture_output=True, text=True, env=env, timeout=900)
+    print(result.stdout[-1500:])
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert '"ok":true' in result.stdout and "no login:    HTTP 401" in result.stdout
+    assert "with login:  HTTP 200" in result.stdout
+    assert "cases/pfefferwerk.md cited" in result.stdout
