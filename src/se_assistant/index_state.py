@@ -8,6 +8,8 @@ In the data dir (one machine):
 - ``ingest.journal``: the documents an ingest has in flight; present only while one runs, or
   after one was killed (the next ingest redoes them);
 - ``ingest.lock``: a file lock that keeps two ingests of one data dir apart;
+- ``files.json``: the fingerprint of every file the committed generation was made from, so
+  that an ingest with nothing to do reads neither the files nor the docstore;
 - ``bm25/gen-<n>``: the keyword index of generation ``n`` (see keyword_index.py).
 
 In Chroma (seen by every machine that uses the same server):
@@ -39,6 +41,7 @@ from se_assistant.errors import IngestLockedError, SeAssistantError
 from se_assistant.settings import Settings
 
 INDEX_FILE = "index.json"
+MANIFEST_FILE = "files.json"
 JOURNAL_FILE = "ingest.journal"
 LOCK_FILE = "ingest.lock"
 # keys in the collection's metadata (Chroma replaces the whole dict on modify: write all)
@@ -103,6 +106,32 @@ def index_file_stamp(data_dir: Path) -> int | None:
         return (data_dir / INDEX_FILE).stat().st_mtime_ns
     except OSError:
         return None
+
+
+def read_manifest(data_dir: Path, version: Version) -> dict[str, dict[str, str]] | None:
+    """root id -> file -> fingerprint, as written when ``version`` was committed here (None
+    when absent or written for another version)."""
+    try:
+        manifest = json.loads((data_dir / MANIFEST_FILE).read_text())
+    except (OSError, ValueError):
+        return None
+    if manifest.get("generation") != version.generation or manifest.get(
+        "collection_id"
+    ) != version.collection_id:
+        return None
+    return manifest.get("roots") or {}
+
+
+def write_manifest(data_dir: Path, version: Version, roots: dict[str, dict[str, str]]) -> None:
+    path = data_dir / MANIFEST_FILE
+    tmp = path.with_suffix(".tmp")
+    tmp.write_text(json.dumps({"generation": version.generation,
+                               "collection_id": version.collection_id, "roots": roots}))
+    os.replace(tmp, path)
+
+
+def drop_manifest(data_dir: Path) -> None:
+    (data_dir / MANIFEST_FILE).unlink(missing_ok=True)
 
 
 def read_journal(data_dir: Path) -> set[str]:
