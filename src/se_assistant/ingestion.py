@@ -10,6 +10,7 @@ live in index_state.py.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import os
 import time
@@ -19,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from se_assistant import __version__, index_state
+from se_assistant import documents, index_state, loaders
 from se_assistant.documents import root_id, to_documents
 from se_assistant.errors import SeAssistantError
 from se_assistant.loaders import LoadError, load_file
@@ -302,13 +303,23 @@ def _check_file(path: Path, max_bytes: int) -> str | None:
 
 
 def _fingerprint(path: Path, settings: Settings) -> str | None:
-    """What a file's documents were made and embedded from: its bytes, this version's loaders
-    and the model. Equal fingerprints let an ingest skip reading the file."""
+    """What a file's documents were made and embedded from: its bytes, the code that turns
+    files into documents, and the model. Equal fingerprints let an ingest skip reading it."""
     try:
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
     except OSError:
         return None
-    return f"{digest}|{__version__}|{settings.embed_model}|{settings.index_precision}"
+    return f"{digest}|{_reader_code()}|{settings.embed_model}|{settings.index_precision}"
+
+
+@functools.cache
+def _reader_code() -> str:
+    """A digest of the loaders and of documents.py: a new version that reads files
+    differently reads every file again (the version number alone may not change)."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(loaders.__file__).parent.glob("*.py")) + [Path(documents.__file__)]:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def _restamp(docstore: SimpleDocumentStore, plan: _Plan) -> None:
