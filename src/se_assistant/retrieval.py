@@ -105,8 +105,6 @@ class HybridRetriever:
             if self._client is None:
                 self._client = open_client(self.settings)
             shared = index_state.shared_version(self._client, self.settings.collection)
-        except IndexNotReadyError:
-            raise
         except Exception as exc:
             raise chroma_unreachable(self.settings, exc) from None
         # a server an older version wrote publishes no generation: the data dir's own
