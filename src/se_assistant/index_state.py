@@ -9,7 +9,7 @@ In the data dir (one machine):
   after one was killed (the next ingest redoes them);
 - ``ingest.lock``: a file lock that keeps two ingests of one data dir apart;
 - ``files.json``: the fingerprint of every file the committed generation was made from, so
-  that an ingest with nothing to do reads neither the files nor the docstore;
+  that an ingest with nothing to do parses no file and reads no docstore;
 - ``bm25/gen-<n>``: the keyword index of generation ``n`` (see keyword_index.py).
 
 In Chroma (seen by every machine that uses the same server):

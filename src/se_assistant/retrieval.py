@@ -114,8 +114,9 @@ class HybridRetriever:
 
     def ensure_loaded(self) -> None:
         """Load the index, or follow it to a newer generation (an ingest here or, with a
-        Chroma server, anywhere). While one thread follows, the others answer from the
-        generation loaded before, whose chunks are checked against Chroma (``_live``)."""
+        Chroma server, anywhere). With a server, while one thread follows (a rebuild from
+        Chroma), the others answer from the generation loaded before, whose chunks are
+        checked against Chroma (``_live``); embedded, they wait for the quick load."""
         version = self._current_version()
         if version is None:
             raise IndexNotReadyError(
@@ -123,7 +124,8 @@ class HybridRetriever:
             )
         if version.same_as(self._version):
             return
-        if not self._reload_lock.acquire(blocking=self._version is None):
+        wait = self._version is None or not self.settings.uses_chroma_server
+        if not self._reload_lock.acquire(blocking=wait):
             return
         try:
             if not version.same_as(self._version):
