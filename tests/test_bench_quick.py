@@ -50,7 +50,10 @@ def test_quick_mode_through_the_cli_writes_json_markdown_and_png(tmp_path):
     assert "warm question median, bundled corpus" in names
     assert "`import se_assistant`" in names
     not_run = {t["name"] for t in data["targets"] if t["measured"] is None}
-    assert not_run == {"warm question median, 100,000 chunks", "peak memory at 100,000 chunks"}
+    assert not_run == {"warm question median, 100,000 chunks", "peak memory at 100,000 chunks",
+                       "no-change re-ingest, 100,000 chunks",
+                       "filtered question median (country=Italy), 100,000 chunks"}
+    assert latency["filtered_ms"]["n"] > 0 and latency["filter_keeps"] > 0
 
     markdown = (out / "bench-quick.md").read_text()
     assert "## Targets" in markdown and "baseline" in markdown

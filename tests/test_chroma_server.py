@@ -4,13 +4,12 @@ BM25 stay in the data dir and consistent with it."""
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
+from processes import chroma_run, free_port
 
 from se_assistant import Assistant
 from se_assistant.errors import SeAssistantError
@@ -22,45 +21,11 @@ pytestmark = [pytest.mark.server, pytest.mark.slow]
 CORPUS = Path(__file__).resolve().parents[1] / "corpus"
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
 def chroma_server(tmp_path_factory):
     """(host, port) of a Chroma server started for these tests, stopped afterwards."""
-    import httpx
-
-    port = _free_port()
-    chroma = Path(sys.executable).parent / "chroma"
-    log = tmp_path_factory.mktemp("chroma-server") / "server.log"
-    with log.open("w") as out:
-        server = subprocess.Popen(
-            [str(chroma), "run", "--path", str(log.parent / "db"), "--host", "127.0.0.1",
-             "--port", str(port)],
-            stdout=out, stderr=subprocess.STDOUT,
-        )
-    try:
-        for _ in range(300):  # up to a minute on a loaded machine
-            if server.poll() is not None:
-                pytest.fail(f"chroma run exited: {log.read_text()[-2000:]}")
-            try:
-                httpx.get(f"http://127.0.0.1:{port}/api/v2/heartbeat", timeout=1).raise_for_status()
-                break
-            except httpx.HTTPError:
-                time.sleep(0.2)
-        else:
-            pytest.fail("chroma run did not answer its heartbeat")
-        yield "127.0.0.1", port
-    finally:
-        server.terminate()
-        try:
-            server.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            server.kill()
-            server.wait()
+    with chroma_run(tmp_path_factory.mktemp("chroma-server")) as address:
+        yield address
 
 
 @pytest.fixture(scope="module")
@@ -118,7 +83,7 @@ def test_cli_settings_from_environment_reach_the_server(server_settings, chroma_
 
 
 def test_a_server_that_is_down_gives_one_line_naming_its_address(tmp_path, corpus_copy):
-    port = _free_port()  # nothing listens there
+    port = free_port()  # nothing listens there
     settings = Settings.load(data_dir=tmp_path / "data", corpus_dir=corpus_copy,
                              chroma_host="127.0.0.1", chroma_port=port)
     with pytest.raises(SeAssistantError) as info:
@@ -134,3 +99,16 @@ def test_a_server_that_is_down_gives_one_line_naming_its_address(tmp_path, corpu
     assert result.returncode == 2
     assert result.stderr.strip().count("\n") == 0 and f"127.0.0.1:{port}" in result.stderr
     assert "Traceback" not in result.stderr
+
+
+def test_health_says_whether_the_index_is_loaded_and_names_a_server_that_is_down(
+    server_settings, tmp_path
+):
+    health = Assistant(settings=server_settings).health()
+    assert health["ok"] and health["index_loaded"] and health["chunks"] > 20
+    assert health["generation"] >= 1 and health["chroma"] == server_settings.chroma_address
+
+    port = free_port()  # nothing listens there
+    down = Assistant(data_dir=tmp_path / "d", chroma_host="127.0.0.1", chroma_port=port).health()
+    assert not down["ok"] and not down["index_loaded"]
+    assert f"127.0.0.1:{port}" in down["error"] and "\n" not in down["error"]

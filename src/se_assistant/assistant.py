@@ -8,7 +8,7 @@ from pathlib import Path
 from typing import Any
 
 from se_assistant.chat import Chat
-from se_assistant.errors import IndexNotReadyError
+from se_assistant.errors import IndexNotReadyError, SeAssistantError
 from se_assistant.models import (
     Answer,
     Citation,
@@ -65,10 +65,7 @@ class Assistant:
 
     def material(self) -> MaterialInfo:
         """The ingested documents with their chunk counts, and when the index last changed."""
-        import json
         from datetime import datetime
-
-        from se_assistant.ingestion import META_FILE
 
         if not self.is_ingested():
             return MaterialInfo(documents=[], chunks=0, ingested_at=None)
@@ -88,10 +85,8 @@ class Assistant:
             )
             for source, count in sorted(counts.items())
         ]
-        try:
-            stamp = json.loads((self.settings.data_dir / META_FILE).read_text()).get("ingested_at")
-        except (OSError, ValueError):
-            stamp = None
+        version = self.retriever.version
+        stamp = version.ingested_at if version is not None else None
         when = datetime.fromtimestamp(float(stamp)).astimezone() if stamp else None
         return MaterialInfo(documents=documents, chunks=sum(counts.values()), ingested_at=when)
 
@@ -102,6 +97,31 @@ class Assistant:
 
     def _default_data_dir(self) -> bool:
         return self.settings.data_dir == Settings.model_fields["data_dir"].default_factory()
+
+    def health(self) -> dict[str, Any]:
+        """What a health check reports (``/healthz`` of the UI): whether the index is loaded
+        (loading it, or following a newer generation, first), its generation and chunk count,
+        and the Chroma it reads. ``ok`` is False, with ``error`` one line, when it cannot
+        answer. It never ingests."""
+        retriever = self.retriever
+        where = self.settings.chroma_address if self.settings.uses_chroma_server else "embedded"
+        error = ""
+        try:
+            retriever.ensure_loaded()
+        except SeAssistantError as exc:
+            error = str(exc)
+        version = retriever.version
+        report: dict[str, Any] = {
+            "ok": not error and version is not None,
+            "index_loaded": version is not None,
+            "generation": version.generation if version is not None else None,
+            "chunks": retriever.chunk_count if version is not None else 0,
+            "ingested_at": version.ingested_at if version is not None else None,
+            "chroma": where,
+        }
+        if error:
+            report["error"] = error
+        return report
 
     def _ready(self) -> None:
         if self.is_ingested():

@@ -4,12 +4,14 @@ changed, write Chroma, then the docstore, then the BM25 index.
 Crash safety comes from the order of writes: new chunks are written under stable ids before
 stale ones are deleted, the docstore (what is known to be indexed) is replaced in one rename
 only after Chroma holds the new state, and a journal names the documents in flight so that
-the run after a crash redoes them.
+the run after a crash redoes them. The journal, the lock, the write lease and the generation
+live in index_state.py.
 """
 
 from __future__ import annotations
 
-import json
+import functools
+import hashlib
 import os
 import time
 from collections import defaultdict
@@ -18,8 +20,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from se_assistant import documents, index_state, loaders
 from se_assistant.documents import root_id, to_documents
-from se_assistant.errors import IngestLockedError, SeAssistantError
+from se_assistant.errors import SeAssistantError
 from se_assistant.loaders import LoadError, load_file
 from se_assistant.models import IngestReport
 from se_assistant.settings import Settings
@@ -31,9 +34,6 @@ if TYPE_CHECKING:
 
 CORPUS_ROOT = "corpus"
 DOCSTORE_FILE = "docstore.json"
-JOURNAL_FILE = "ingest.journal"
-LOCK_FILE = "ingest.lock"
-META_FILE = "index.json"
 DOCUMENT_BATCH = 64  # sections split at a time
 NODE_BATCH = 256  # chunks embedded and written at a time: bounds memory on big files
 
@@ -44,6 +44,10 @@ class _Plan:
 
     to_embed: list[Document] = field(default_factory=list)
     to_delete: set[str] = field(default_factory=set)
+    # document id -> fingerprint of its file, for the documents of every file read this run
+    stamps: dict[str, str] = field(default_factory=dict)
+    # documents unchanged whose docstore record carries another fingerprint (rewritten)
+    restamp: set[str] = field(default_factory=set)
 
 
 def ingest(
@@ -58,19 +62,8 @@ def ingest(
             # the configured corpus keeps its identity when the checkout moves or is copied
             root.name = CORPUS_ROOT
     data_dir = _prepare_data_dir(settings.data_dir)
-    from filelock import FileLock, Timeout
-
-    lock = FileLock(str(data_dir / LOCK_FILE))
-    try:
-        lock.acquire(timeout=1)
-    except Timeout:
-        raise IngestLockedError(
-            f"another ingest is running on {data_dir}; wait for it to finish, then run again"
-        ) from None
-    try:
-        report = _ingest_locked(settings, roots, progress)
-    finally:
-        lock.release()
+    with index_state.write_lease(settings, data_dir) as lease:
+        report = _ingest_locked(settings, roots, progress, lease)
     report.seconds = time.perf_counter() - started
     return report
 
@@ -104,56 +97,135 @@ def load_docstore(data_dir: Path) -> SimpleDocumentStore:
     return SimpleDocumentStore()
 
 
-def _ingest_locked(settings: Settings, roots: list[Root], progress: bool) -> IngestReport:
+def _ingest_locked(
+    settings: Settings, roots: list[Root], progress: bool, lease: index_state.Lease | None
+) -> IngestReport:
+    from se_assistant import keyword_index
     from se_assistant.store import open_collection
 
     data_dir = settings.data_dir
-    docstore = load_docstore(data_dir)
     collection = open_collection(settings)
+    local = index_state.local_version(data_dir)
+    shared = index_state.version_of(collection)
+    in_flight = index_state.read_journal(data_dir)
+    # Chroma still holding the generation this data dir committed, with as many chunks, is
+    # what this data dir's docstore and file fingerprints describe.
+    settled = (
+        shared is not None and shared.same_as(local) and collection.count() == shared.chunks
+    )
+    if settled and not in_flight:
+        unchanged = _unchanged(settings, roots, index_state.read_manifest(data_dir, shared))
+        if unchanged is not None:
+            unchanged.chunks = shared.chunks
+            return unchanged
+    docstore = load_docstore(data_dir)
+    records = docstore.docs  # deserialised once (a second or more at 100,000 sections)
     # Documents a crashed run left in flight, and documents the docstore lists but Chroma lacks
     # (a Chroma server that was reset): both are rewritten.
-    in_flight = _read_journal(data_dir) | _missing_in_chroma(collection, docstore)
+    if not settled:
+        in_flight |= _missing_in_chroma(collection, records)
     report = IngestReport()
-    plan = _plan(settings, roots, docstore, in_flight, report)
+    plan = _plan(settings, roots, docstore, records, in_flight, report)
+    del records
     # Documents a crashed run left half-written that this run does not rewrite: drop them
     # everywhere, so the next ingest of their root adds them afresh.
     plan.to_delete |= in_flight - {d.id_ for d in plan.to_embed}
 
     if plan.to_embed or plan.to_delete or in_flight:
-        _write_journal(data_dir, {d.id_ for d in plan.to_embed} | plan.to_delete | in_flight)
+        index_state.drop_manifest(data_dir)
+        index_state.write_journal(
+            data_dir, {d.id_ for d in plan.to_embed} | plan.to_delete | in_flight
+        )
         chunk_counts = _embed_and_write(settings, collection, plan.to_embed, progress)
         _delete_stale(collection, plan, chunk_counts)
         for doc_id in plan.to_delete:
             docstore.delete_document(doc_id, raise_error=False)
         for doc in plan.to_embed:
             docstore.delete_document(doc.id_, raise_error=False)
-        docstore.add_documents([_record(d, chunk_counts[d.id_]) for d in plan.to_embed])
+        docstore.add_documents(
+            [_record(d, chunk_counts[d.id_], plan.stamps[d.id_]) for d in plan.to_embed]
+        )
         docstore.set_document_hashes({d.id_: _indexed_hash(d, settings) for d in plan.to_embed})
+        _restamp(docstore, plan)
         _persist_docstore(docstore, data_dir)
         report.embedded = sum(chunk_counts.values())
+        manifest = _manifest(docstore.docs)
         # their texts (~0.4 GB at 100,000 sections) are in Chroma now, the docstore on disk:
         # free both before the keyword index is built
         plan.to_embed.clear()
         del docstore
-        report.chunks = _rebuild_keyword_index(collection, data_dir)
-        (data_dir / JOURNAL_FILE).unlink(missing_ok=True)
-    elif collection.count() != _chunk_count(data_dir):
-        # Chroma changed under us (another client of the same server): follow it.
-        report.chunks = _rebuild_keyword_index(collection, data_dir)
+        report.chunks = _rebuild_keyword_index(collection, data_dir, lease)
+        index_state.clear_journal(data_dir)
+        _commit_manifest(data_dir, manifest)
+        return report
+    if plan.restamp:  # files touched but unchanged: remember their new fingerprints
+        _restamp(docstore, plan)
+        _persist_docstore(docstore, data_dir)
+    manifest = _manifest(docstore.docs)
+    if shared is not None and not shared.same_as(local):
+        # another machine's ingest published a newer generation: follow it, publish nothing
+        kept = keyword_index.follow(collection, data_dir, shared, locked=True)
+        report.chunks = len(kept.corpus) if kept is not None else 0
+        return report  # no manifest: the next ingest checks its documents against Chroma
+    if local is None or shared is None or collection.count() != local.chunks:
+        # Chroma changed under us, or an index written before generations were published
+        report.chunks = _rebuild_keyword_index(collection, data_dir, lease)
     else:
-        report.chunks = _chunk_count(data_dir)
+        report.chunks = local.chunks
+    _commit_manifest(data_dir, manifest)
     return report
+
+
+def _unchanged(
+    settings: Settings, roots: list[Root], manifest: dict[str, dict[str, str]] | None
+) -> IngestReport | None:
+    """The report of a run with nothing to do, when every file has the fingerprint it had at
+    the committed generation and none was added or removed; None when anything differs."""
+    if manifest is None:
+        return None
+    report = IngestReport()
+    max_bytes = int(settings.max_file_mb * 1024 * 1024)
+    for root in roots:
+        known = manifest.get(root_id(root.key), {})
+        if root.only is None and set(known) - set(root.files):
+            return None
+        for rel in root.files:
+            path = root.path / rel
+            if _check_file(path, max_bytes) or known.get(rel) != _fingerprint(path, settings):
+                return None
+            report.unchanged.append(rel)
+        report.failed += root.skipped
+    return report
+
+
+def _manifest(records: dict[str, Any]) -> dict[str, dict[str, str]]:
+    """root id -> file -> fingerprint, for files whose documents all carry the same one."""
+    stamps: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
+    for doc in records.values():
+        meta = doc.metadata
+        stamps[meta.get("root", "")][meta.get("source", "")].add(meta.get("file_fingerprint", ""))
+    return {
+        rid: {rel: next(iter(s)) for rel, s in files.items() if len(s) == 1 and "" not in s}
+        for rid, files in stamps.items()
+    }
+
+
+def _commit_manifest(data_dir: Path, manifest: dict[str, dict[str, str]]) -> None:
+    version = index_state.local_version(data_dir)
+    if version is not None:
+        index_state.write_manifest(data_dir, version, manifest)
 
 
 def _plan(
     settings: Settings,
     roots: list[Root],
     docstore: SimpleDocumentStore,
+    records: dict[str, Any],
     in_flight: set[str],
     report: IngestReport,
 ) -> _Plan:
     plan = _Plan()
-    known = _known_sources(docstore)
+    known = _known_sources(records)
     max_bytes = int(settings.max_file_mb * 1024 * 1024)
     for root in roots:
         rid = root_id(root.key)
@@ -161,6 +233,14 @@ def _plan(
         failed_here: set[str] = set()
         for rel in root.files:
             reason = _check_file(root.path / rel, max_bytes)
+            old_ids = existing.get(rel, set())
+            stamp = _fingerprint(root.path / rel, settings) if reason is None else None
+            if stamp and old_ids and not old_ids & in_flight and all(
+                records[i].metadata.get("file_fingerprint") == stamp for i in old_ids
+            ):
+                # the same bytes, read and embedded the same way: nothing to load
+                report.unchanged.append(rel)
+                continue
             loaded = None
             if reason is None:
                 try:
@@ -172,14 +252,18 @@ def _plan(
                 failed_here.add(rel)
                 continue
             docs = to_documents(loaded, rel, root.key)
-            old_ids = existing.get(rel, set())
             new_ids = {d.id_ for d in docs}
+            plan.stamps.update({d.id_: stamp or "" for d in docs})
             changed = [
                 d
                 for d in docs
                 if d.id_ in in_flight or docstore.get_document_hash(d.id_) != _indexed_hash(d, settings)
             ]
             stale = old_ids - new_ids
+            plan.restamp |= {
+                i for i in new_ids & old_ids
+                if records[i].metadata.get("file_fingerprint") != stamp
+            } - {d.id_ for d in changed}
             plan.to_embed += changed
             plan.to_delete |= stale
             if not old_ids:
@@ -218,10 +302,52 @@ def _check_file(path: Path, max_bytes: int) -> str | None:
     return None
 
 
-def _known_sources(docstore: SimpleDocumentStore) -> dict[str, dict[str, set[str]]]:
+def _fingerprint(path: Path, settings: Settings) -> str | None:
+    """What a file's documents were made and embedded from: its bytes, the code that turns
+    files into documents, and the model. Equal fingerprints let an ingest skip reading it."""
+    try:
+        digest = hashlib.sha256(path.read_bytes()).hexdigest()
+    except OSError:
+        return None
+    return f"{digest}|{_reader_code()}|{settings.embed_model}|{settings.index_precision}"
+
+
+@functools.cache
+def _reader_code() -> str:
+    """A digest of the loaders and of documents.py: a new version that reads files
+    differently reads every file again (the version number alone may not change)."""
+    digest = hashlib.sha256()
+    for source in sorted(Path(loaders.__file__).parent.glob("*.py")) + [Path(documents.__file__)]:
+        digest.update(source.read_bytes())
+    return digest.hexdigest()[:16]
+
+
+def _restamp(docstore: SimpleDocumentStore, plan: _Plan) -> None:
+    """Record the new fingerprint on unchanged documents of files that were read."""
+    rewritten = []
+    hashes = {}
+    for doc_id in plan.restamp:
+        old = docstore.get_document(doc_id, raise_error=False)
+        if old is None:
+            continue
+        hashes[doc_id] = docstore.get_document_hash(doc_id)
+        rewritten.append(_stamped(old, plan.stamps[doc_id]))
+    docstore.add_documents(rewritten, allow_update=True)
+    docstore.set_document_hashes({k: v for k, v in hashes.items() if v})
+    plan.restamp.clear()
+
+
+def _stamped(record: Document, stamp: str) -> Document:
+    from llama_index.core.schema import Document as LlamaDocument
+
+    return LlamaDocument(id_=record.id_, text="", metadata={**record.metadata,
+                                                           "file_fingerprint": stamp})
+
+
+def _known_sources(records: dict[str, Any]) -> dict[str, dict[str, set[str]]]:
     """root id -> source -> ids of the documents indexed for it."""
     known: dict[str, dict[str, set[str]]] = defaultdict(lambda: defaultdict(set))
-    for doc_id, doc in docstore.docs.items():
+    for doc_id, doc in records.items():
         known[doc.metadata.get("root", "")][doc.metadata.get("source", "")].add(doc_id)
     return known
 
@@ -286,17 +412,18 @@ def chunk_ids(doc_id: str, count: int) -> list[str]:
     return [f"{doc_id}:{i}" for i in range(count)]
 
 
-def _record(document: Document, chunks: int) -> Document:
-    """What the docstore keeps of a document: metadata and chunk count, not the text (Chroma
-    holds that), so the docstore stays small for big corpora."""
+def _record(document: Document, chunks: int, stamp: str) -> Document:
+    """What the docstore keeps of a document: metadata, chunk count and its file's fingerprint,
+    not the text (Chroma holds that), so the docstore stays small for big corpora."""
     from llama_index.core.schema import Document as LlamaDocument
 
-    return LlamaDocument(id_=document.id_, text="", metadata={**document.metadata, "chunks": chunks})
+    return LlamaDocument(id_=document.id_, text="", metadata={
+        **document.metadata, "chunks": chunks, "file_fingerprint": stamp})
 
 
-def _missing_in_chroma(collection: Any, docstore: SimpleDocumentStore) -> set[str]:
+def _missing_in_chroma(collection: Any, records: dict[str, Any]) -> set[str]:
     expected = {
-        doc_id: f"{doc_id}:0" for doc_id, doc in docstore.docs.items() if doc.metadata.get("chunks", 1)
+        doc_id: f"{doc_id}:0" for doc_id, doc in records.items() if doc.metadata.get("chunks", 1)
     }
     present: set[str] = set()
     ids = list(expected.values())
@@ -326,43 +453,24 @@ def _persist_docstore(docstore: SimpleDocumentStore, data_dir: Path) -> None:
     os.replace(tmp, data_dir / DOCSTORE_FILE)
 
 
-def _rebuild_keyword_index(collection: Any, data_dir: Path) -> int:
-    """Build BM25 from what Chroma holds, then commit the new generation in index.json: the one
-    rename that makes readers switch (see keyword_index.save)."""
+def _rebuild_keyword_index(
+    collection: Any, data_dir: Path, lease: index_state.Lease | None = None
+) -> int:
+    """Build BM25 from what Chroma holds, commit the new generation in index.json (the one
+    rename that makes this data dir's readers switch; see keyword_index.save), then publish it
+    in Chroma for every other chat server."""
     from se_assistant import keyword_index
 
     model, entries = keyword_index.build_from_chroma(collection)
-    meta_path = data_dir / META_FILE
-    meta = json.loads(meta_path.read_text()) if meta_path.exists() else {}
-    generation = int(meta.get("generation", 0)) + 1
-    keyword_index.save(model, entries, data_dir, generation)
-    meta.update(generation=generation, chunks=len(entries), ingested_at=time.time())
-    tmp = meta_path.with_suffix(".tmp")
-    tmp.write_text(json.dumps(meta))
-    os.replace(tmp, meta_path)
-    keyword_index.prune(data_dir, generation)
+    previous = index_state.local_version(data_dir)
+    version = index_state.next_version(collection, data_dir, len(entries))
+    keyword_index.save(model, entries, data_dir, version.generation)
+    if lease is not None:
+        lease.check()
+    index_state.commit_local(data_dir, version)
+    index_state.publish(collection, version)
+    keyword_index.prune(data_dir, version.generation, previous.generation if previous else None)
     return len(entries)
-
-
-def _chunk_count(data_dir: Path) -> int:
-    meta_path = data_dir / META_FILE
-    return int(json.loads(meta_path.read_text()).get("chunks", 0)) if meta_path.exists() else 0
-
-
-def _read_journal(data_dir: Path) -> set[str]:
-    path = data_dir / JOURNAL_FILE
-    if not path.exists():
-        return set()
-    try:
-        return set(json.loads(path.read_text()))
-    except (OSError, ValueError):
-        return set()
-
-
-def _write_journal(data_dir: Path, doc_ids: set[str]) -> None:
-    tmp = data_dir / (JOURNAL_FILE + ".tmp")
-    tmp.write_text(json.dumps(sorted(doc_ids)))
-    os.replace(tmp, data_dir / JOURNAL_FILE)
 
 
 @dataclass

@@ -1,5 +1,6 @@
 """The BM25 index (bm25s), always rebuilt from what Chroma holds so that both name the same
-chunks. Accent-folding stemmer on both sides."""
+chunks: by the ingest that wrote Chroma, or by a chat server following a generation another
+machine published (``follow``). Accent-folding stemmer on both sides."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from se_assistant import index_state
 from se_assistant.lexical import TOKEN_PATTERN, FoldingStemmer
 
 STATE_FILE = "state.json"
@@ -70,8 +72,8 @@ def generation_dir(data_dir: Path, generation: int) -> Path:
 
 def save(model: Any, entries: list[dict], data_dir: Path, generation: int) -> None:
     """Write the index for ``generation`` into its own folder, renamed into place when
-    complete. Nothing points at it until the ingest commits ``generation`` in index.json, so a
-    crash at any moment leaves the previous generation in use."""
+    complete. Nothing points at it until ``generation`` is committed in index.json
+    (index_state.commit_local), so a crash at any moment leaves the previous one in use."""
     target = generation_dir(data_dir, generation)
     tmp = bm25_dir(data_dir) / f"tmp-{generation}"
     shutil.rmtree(tmp, ignore_errors=True)
@@ -84,11 +86,11 @@ def save(model: Any, entries: list[dict], data_dir: Path, generation: int) -> No
     os.replace(tmp, target)
 
 
-def prune(data_dir: Path, current: int) -> None:
-    """Remove generations older than the one before ``current`` (a reader may still be
-    loading that one) and files of the earlier single-folder layout."""
+def prune(data_dir: Path, current: int, previous: int | None = None) -> None:
+    """Remove every generation but ``current`` and ``previous`` (a reader may still be loading
+    that one), and files of the earlier single-folder layout."""
     folder = bm25_dir(data_dir)
-    keep = {f"gen-{current}", f"gen-{current - 1}"}
+    keep = {f"gen-{current}", f"gen-{previous if previous is not None else current - 1}"}
     for entry in folder.iterdir() if folder.is_dir() else []:
         if entry.name in keep:
             continue
@@ -96,14 +98,6 @@ def prune(data_dir: Path, current: int) -> None:
             shutil.rmtree(entry, ignore_errors=True)
         else:
             entry.unlink(missing_ok=True)
-
-
-def committed_generation(data_dir: Path) -> int | None:
-    """The generation the last completed ingest committed in index.json (None: none yet)."""
-    try:
-        return int(json.loads((data_dir / "index.json").read_text()).get("generation", 0))
-    except (OSError, ValueError):
-        return None
 
 
 @dataclass
@@ -120,7 +114,9 @@ def load(data_dir: Path, generation: int | None = None) -> tuple[KeywordIndex | 
     ({generation, chunks}); (None, {}) when absent."""
     import bm25s  # loaded without llama-index's wrapper: questions only need the scores
 
-    generation = committed_generation(data_dir) if generation is None else generation
+    if generation is None:
+        committed = index_state.local_version(data_dir)
+        generation = committed.generation if committed is not None else None
     folder = generation_dir(data_dir, generation) if generation is not None else None
     if folder is None or not (folder / STATE_FILE).exists():
         folder = bm25_dir(data_dir)  # an index written before generations had folders
@@ -132,3 +128,31 @@ def load(data_dir: Path, generation: int | None = None) -> tuple[KeywordIndex | 
         return None, state
     model = bm25s.BM25.load(str(folder), load_corpus=True, show_progress=False)
     return KeywordIndex(bm25=model, corpus=list(model.corpus)), state
+
+
+def follow(
+    collection: Any, data_dir: Path, version: index_state.Version, locked: bool = False
+) -> KeywordIndex | None:
+    """The keyword index of a ``version`` that another machine's ingest published, built from
+    what Chroma holds. A copy is committed in the data dir (so a restart loads it) when no
+    ingest is writing there; ``locked``: the caller holds the data dir's lock."""
+    from dataclasses import replace
+
+    model, entries = build_from_chroma(collection)
+    version = replace(version, chunks=len(entries))
+    lock = None
+    try:
+        data_dir.mkdir(parents=True, exist_ok=True)
+        lock = None if locked else index_state.try_data_dir_lock(data_dir)
+        if locked or lock is not None:
+            previous = index_state.local_version(data_dir)
+            if not version.same_as(previous):
+                save(model, entries, data_dir, version.generation)
+                index_state.commit_local(data_dir, version)
+                prune(data_dir, version.generation, previous.generation if previous else None)
+    except OSError:
+        pass  # an unwritable data dir only costs a rebuild at the next start
+    finally:
+        if lock is not None:
+            lock.release()
+    return KeywordIndex(bm25=model, corpus=entries) if model is not None else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import re
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from functools import lru_cache
@@ -13,6 +14,7 @@ from typing import Any
 
 import numpy as np
 
+from se_assistant import index_state
 from se_assistant.errors import IndexNotReadyError, QuestionError
 from se_assistant.lexical import fold, stem, words
 from se_assistant.settings import Settings
@@ -76,6 +78,10 @@ class HybridRetriever:
         self.settings = settings
         self._lock = threading.RLock()
         self._generation: int | None = None
+        self._version: index_state.Version | None = None
+        self._reload_lock = threading.Lock()
+        self._client: Any = None  # the Chroma server's client (server mode)
+        self._checked: tuple[index_state.Version | None, float, int | None] | None = None
         self._bm25: Any = None
         self._collection: Any = None
         self._nodes: dict[int, Passage] = {}
@@ -91,42 +97,91 @@ class HybridRetriever:
 
     # ---- loading -------------------------------------------------------------------------
     def index_generation(self) -> int | None:
-        path = self.settings.data_dir / "index.json"
+        """The generation to answer from (None: nothing ingested): the one committed in the
+        data dir or, with a Chroma server, the one the last ingest anywhere published."""
+        version = self._current_version()
+        return version.generation if version is not None else None
+
+    @property
+    def version(self) -> index_state.Version | None:
+        """The index state loaded now (None before the first load)."""
+        return self._version
+
+    def _current_version(self) -> index_state.Version | None:
+        data_dir = self.settings.data_dir
+        if not self.settings.uses_chroma_server:
+            return index_state.local_version(data_dir)
+        # Chroma is asked at most every follow_seconds, and at once after an ingest here
+        stamp = index_state.index_file_stamp(data_dir)
+        now = time.monotonic()
+        checked = self._checked
+        if checked is not None and checked[2] == stamp and now - checked[1] < self.settings.follow_seconds:
+            return checked[0]
+        from se_assistant.store import chroma_unreachable, open_client
+
         try:
-            return int(json.loads(path.read_text()).get("generation", 0))
-        except (OSError, ValueError):
-            return None
+            if self._client is None:
+                self._client = open_client(self.settings)
+            shared = index_state.shared_version(self._client, self.settings.collection)
+        except Exception as exc:
+            raise chroma_unreachable(self.settings, exc) from None
+        # a server an older version wrote publishes no generation: the data dir's own
+        version = shared or index_state.local_version(data_dir)
+        self._checked = (version, now, stamp)
+        return version
 
     def ensure_loaded(self) -> None:
-        """Load (or reload, after an ingest) the keyword index and open Chroma."""
-        generation = self.index_generation()
-        if generation is None:
+        """Load the index, or follow it to a newer generation (an ingest here or, with a
+        Chroma server, anywhere). With a server, while one thread follows (a rebuild from
+        Chroma), the others answer from the generation loaded before, whose chunks are
+        checked against Chroma (``_live``); embedded, they wait for the quick load."""
+        version = self._current_version()
+        if version is None:
             raise IndexNotReadyError(
                 f"nothing is ingested in {self.settings.data_dir}; run `se-assistant ingest` first"
             )
-        if generation == self._generation:
+        if version.same_as(self._version):
             return
-        with self._lock:
-            if generation == self._generation:
-                return
-            from se_assistant import keyword_index
-            from se_assistant.embedding import load_encoder
-            from se_assistant.store import open_collection
+        wait = self._version is None or not self.settings.uses_chroma_server
+        if not self._reload_lock.acquire(blocking=wait):
+            return
+        try:
+            if not version.same_as(self._version):
+                self._load(version)
+        finally:
+            self._reload_lock.release()
 
+    def _load(self, version: index_state.Version) -> None:
+        from se_assistant import keyword_index
+        from se_assistant.embedding import load_encoder
+        from se_assistant.store import open_collection
+
+        data_dir = self.settings.data_dir
+        if self.settings.uses_chroma_server:
+            collection = open_collection(self.settings, client=self._client)
+            bm25, state = keyword_index.load(data_dir, version.generation)
+            if not version.same_as(index_state.local_version(data_dir)) or state.get(
+                "generation"
+            ) != version.generation:
+                # published by another machine (or pruned here): build it from Chroma
+                bm25 = keyword_index.follow(collection, data_dir, version)
+        else:
             try:
-                bm25, _state = keyword_index.load(self.settings.data_dir, generation)
+                bm25, _state = keyword_index.load(data_dir, version.generation)
             except (OSError, ValueError):  # a newer ingest pruned it while we read: take that
-                generation = self.index_generation()
-                bm25, _state = keyword_index.load(self.settings.data_dir, generation)
+                version = index_state.local_version(data_dir) or version
+                bm25, _state = keyword_index.load(data_dir, version.generation)
             # fresh: see the writes another process's ingest made (store.py explains)
-            self._collection = open_collection(self.settings, fresh=True)
-            self._encoder = load_encoder(self.settings)
-            self._bm25 = bm25
-            self._nodes = {}
-            self._masks = {}
-            self._subsets = {}
-            self._learn_corpus()
-            self._generation = generation
+            collection = open_collection(self.settings, fresh=True)
+        self._encoder = load_encoder(self.settings)
+        self._collection = collection
+        self._bm25 = bm25
+        self._nodes = {}
+        self._masks = {}
+        self._subsets = {}
+        self._learn_corpus()
+        self._version = version
+        self._generation = version.generation
 
     def _learn_corpus(self) -> None:
         corpus = self._bm25.corpus if self._bm25 is not None else []
@@ -345,10 +400,9 @@ class HybridRetriever:
         """Hits from the keyword index as Chroma holds them now: a chunk deleted since the
         keyword index was built (an ingest running, or killed, in another process) is never
         cited. ``kind`` names the score (keyword or dense)."""
-        from se_assistant.ingestion import JOURNAL_FILE
         from se_assistant.store import existing_chunks
 
-        settled = not (self.settings.data_dir / JOURNAL_FILE).exists()
+        settled = not index_state.ingest_in_flight(self.settings.data_dir)
         if settled and not self.settings.uses_chroma_server:
             # no ingest running or crashed here: Chroma holds exactly what BM25 was built from
             return [_scored(p, **{kind: s}) for p, s in zip(hits, scores, strict=True)]

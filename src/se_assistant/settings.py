@@ -52,6 +52,16 @@ class Settings(BaseSettings):
     )
     chroma_port: int = Field(default=8000, ge=1, le=65535, description="port of the Chroma server")
     chroma_ssl: bool = Field(default=False, description="reach the Chroma server over https")
+    ingest_lease_seconds: float = Field(
+        default=60.0, ge=2, le=86400,
+        description="with a Chroma server: how long an ingest's write lease lasts unless renewed "
+        "(a killed ingest blocks others at most this long); renewed every third of it",
+    )
+    follow_seconds: float = Field(
+        default=1.0, ge=0, le=3600,
+        description="with a Chroma server: how often (at most) a chat server asks Chroma for the "
+        "generation",
+    )
 
     # embedding and splitting
     embed_model: str = Field(

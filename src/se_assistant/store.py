@@ -2,9 +2,10 @@
 a Chroma server (HttpClient) when ``chroma_host`` is set.
 
 Reading while another process writes: Chroma keeps one in-memory ``System`` per path and
-process, whose vector index never sees writes made by other processes. ``open_collection(...,
-fresh=True)`` builds a new one (the retriever does so when an ingest finished), and the vector
-store below drops hits whose chunk was deleted meanwhile.
+process, whose vector index never sees writes made by other processes. ``open_client(...,
+fresh=True)`` builds a new one (the retriever does so when an ingest finished), and the
+retriever drops hits whose chunk was deleted meanwhile. What the index's generation is, and
+who may write, lives in index_state.py.
 """
 
 from __future__ import annotations
@@ -20,10 +21,11 @@ def chroma_path(settings: Settings) -> Path:
     return settings.data_dir / "chroma"
 
 
-def open_collection(settings: Settings, create: bool = True, fresh: bool = False) -> Any:
-    """The Chroma collection (cosine space). Raises a one-line error when the server is down
-    or the data dir cannot be used. ``fresh`` reopens the embedded store so that writes made
-    by other processes are seen."""
+def open_client(settings: Settings, fresh: bool = False) -> Any:
+    """A Chroma client: HttpClient for a server, PersistentClient under the data dir otherwise.
+    Raises a one-line error when the server is down or the data dir cannot be used. ``fresh``
+    makes the embedded client load the store afresh, so that writes made by other processes
+    are seen."""
     import chromadb
     from chromadb.config import Settings as ChromaSettings
 
@@ -38,25 +40,45 @@ def open_collection(settings: Settings, create: bool = True, fresh: bool = False
                 settings=chroma_settings,
             )
             client.heartbeat()
-        else:
-            path = chroma_path(settings)
-            path.mkdir(parents=True, exist_ok=True)
-            if fresh:
-                _forget_cached_system(str(path))
-            client = chromadb.PersistentClient(path=str(path), settings=chroma_settings)
+            return client
+        path = chroma_path(settings)
+        path.mkdir(parents=True, exist_ok=True)
+        if fresh:
+            # Chroma keeps one System per path and process, whose vector index never sees
+            # other processes' writes. Its public cache reset forgets every cached System
+            # without stopping any (clients already open keep theirs, so queries in flight
+            # finish); the client made next loads the store from disk.
+            from chromadb.api.client import Client as ChromaClient
+
+            ChromaClient.clear_system_cache()
+        return chromadb.PersistentClient(path=str(path), settings=chroma_settings)
     except SeAssistantError:
         raise
     except Exception as exc:
         if settings.uses_chroma_server:
-            raise SeAssistantError(
-                f"cannot reach the Chroma server at {settings.chroma_address} "
-                f"({_first_line(exc)}); start it with `chroma run --port {settings.chroma_port}` "
-                "or fix SE_ASSISTANT_CHROMA_HOST/PORT"
-            ) from None
+            raise chroma_unreachable(settings, exc) from None
         raise SeAssistantError(
             f"cannot open the index in {chroma_path(settings)} ({_first_line(exc)}); "
             "check that the data dir is writable or choose another with --data-dir"
         ) from None
+
+
+def chroma_unreachable(settings: Settings, exc: BaseException) -> SeAssistantError:
+    """The one-line error for a Chroma server that did not answer."""
+    return SeAssistantError(
+        f"cannot reach the Chroma server at {settings.chroma_address} "
+        f"({_first_line(exc)}); start it with `chroma run --port {settings.chroma_port}` "
+        "or fix SE_ASSISTANT_CHROMA_HOST/PORT"
+    )
+
+
+def open_collection(
+    settings: Settings, create: bool = True, fresh: bool = False, client: Any = None
+) -> Any:
+    """The Chroma collection (cosine space) of ``settings.collection``, through ``client``
+    (a new one from :func:`open_client` when None). Raises a one-line error when it cannot be
+    opened, or :class:`IndexNotReadyError` when ``create`` is False and it does not exist."""
+    client = client if client is not None else open_client(settings, fresh=fresh)
     try:
         if create:
             return client.get_or_create_collection(
@@ -127,16 +149,6 @@ def _probe_server(settings: Settings, timeout: float = 5.0) -> None:
             f"./chroma-data --host {settings.chroma_host} --port {settings.chroma_port}` "
             "or fix SE_ASSISTANT_CHROMA_HOST/PORT"
         ) from None
-
-
-def _forget_cached_system(path: str) -> None:
-    # Chroma caches one System per path in a private class registry; dropping our entry (not
-    # stopping it: queries in flight keep their handle) makes the next client load afresh.
-    from chromadb.api.shared_system_client import SharedSystemClient
-
-    with SharedSystemClient._refcount_lock:
-        SharedSystemClient._identifier_to_system.pop(path, None)
-        SharedSystemClient._identifier_to_refcount.pop(path, None)
 
 
 def _where(settings: Settings) -> str:

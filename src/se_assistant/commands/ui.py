@@ -7,7 +7,9 @@ import importlib.util
 import sys
 from pathlib import Path
 from types import ModuleType
+from typing import Any
 
+from se_assistant.assistant import Assistant
 from se_assistant.cli import add_setting_flags, settings_from_args
 from se_assistant.errors import SeAssistantError, extra_needed
 from se_assistant.locations import project_file
@@ -51,7 +53,24 @@ def load_app() -> ModuleType:
 
 def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
+    assistant = Assistant(settings)
     with extra_needed("ui", "the chat window", "gradio"):
         app = load_app()
-    app.launch(settings)
+    demo = app.launch(settings, assistant=assistant, block=False)
+    mount_health(demo.app, assistant)
+    demo.block_thread()
     return 0
+
+
+def mount_health(app: Any, assistant: Any) -> None:
+    """``GET /healthz``: :meth:`Assistant.health` as JSON, 200 when it can answer, else 503.
+    Open without the login, for load balancers; it shows no material."""
+    from fastapi.responses import JSONResponse
+
+    def healthz() -> JSONResponse:
+        report = assistant.health()
+        return JSONResponse(report, status_code=200 if report["ok"] else 503)
+
+    app.add_api_route("/healthz", healthz, methods=["GET"], include_in_schema=False)
+    # ahead of Gradio's own routes, which were registered first
+    app.router.routes.insert(0, app.router.routes.pop())
