@@ -360,7 +360,7 @@ class Assistant:
         """Files of the material folder that are not in the index, each with the one-line
         reason an ingest gives (or that it is waiting for the next ingest)."""
         from se_assistant.documents import root_id
-        from se_assistant.ingestion import CORPUS_ROOT, _check_file
+        from se_assistant.ingestion import CORPUS_ROOT, check_file
         from se_assistant.loaders import LoadError, load_file
         from se_assistant.sources import resolve_roots
 
@@ -387,7 +387,7 @@ class Assistant:
                 key = None
             reason = cache.get(key) if key else None
             if reason is None:
-                reason = _check_file(path, max_bytes)
+                reason = check_file(path, max_bytes)
                 if reason is None:
                     try:
                         load_file(path)
@@ -461,7 +461,7 @@ def _upload_problem(
     name: str, path: Path, folder: Path, max_bytes: int, supported: frozenset[str]
 ) -> str | None:
     """Why an uploaded file cannot go into the material folder under ``name``, or None."""
-    from se_assistant.ingestion import _check_file
+    from se_assistant.ingestion import check_file
     from se_assistant.loaders import LoadError, load_file
 
     if not name or name != Path(name).name or "\\" in name or name in (".", ".."):
@@ -477,4 +477,4 @@ def _upload_problem(
             load_file(Path(name))  # refuses the type by its name alone, with the ingest's reason
         except LoadError as exc:
             return str(exc)
-    return _check_file(path, max_bytes)  # the size limit and readability, as an ingest checks
+    return check_file(path, max_bytes)  # the size limit and readability, as an ingest checks

@@ -191,7 +191,7 @@ def _unchanged(
             return None
         for rel in root.files:
             path = root.path / rel
-            if _check_file(path, max_bytes) or known.get(rel) != _fingerprint(path, settings):
+            if check_file(path, max_bytes) or known.get(rel) != _fingerprint(path, settings):
                 return None
             report.unchanged.append(rel)
         report.failed += root.skipped
@@ -232,7 +232,7 @@ def _plan(
         existing = known.get(rid, {})
         failed_here: set[str] = set()
         for rel in root.files:
-            reason = _check_file(root.path / rel, max_bytes)
+            reason = check_file(root.path / rel, max_bytes)
             old_ids = existing.get(rel, set())
             stamp = _fingerprint(root.path / rel, settings) if reason is None else None
             if stamp and old_ids and not old_ids & in_flight and all(
@@ -287,7 +287,9 @@ def _indexed_hash(document: Document, settings: Settings) -> str:
     return f"{document.hash}|{settings.embed_model}|{settings.index_precision}"
 
 
-def _check_file(path: Path, max_bytes: int) -> str | None:
+def check_file(path: Path, max_bytes: int) -> str | None:
+    """Why ``path`` cannot be ingested as it stands (unreadable, over ``max_bytes``), in one
+    line; None when it can be read. The chat window checks uploads with it too."""
     try:
         size = path.stat().st_size
     except OSError as exc:
