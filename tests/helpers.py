@@ -4,7 +4,6 @@ plain, and what may be cited while an ingest is unfinished."""
 
 from __future__ import annotations
 
-import json
 import re
 
 from se_assistant.evaluation.faithfulness import unfaithful_sentences
@@ -48,13 +47,13 @@ def assert_cites_only_committed_or_in_flight(
     Chroma, which holds the chunks an unfinished ingest already wrote (the new version of a
     file on disk). Never cited: a chunk no ingest wrote or one already deleted. Returns how
     many citations were checked."""
-    from se_assistant.ingestion import JOURNAL_FILE, index_contents
+    from se_assistant.index_state import read_journal
+    from se_assistant.ingestion import index_contents
     from se_assistant.store import open_collection
 
     contents = index_contents(settings)
     committed = set(contents.keyword)
-    journal = settings.data_dir / JOURNAL_FILE
-    in_flight = set(json.loads(journal.read_text())) if journal.exists() else set()
+    in_flight = read_journal(settings.data_dir)
     citations = [c for a in answers for c in [*a.citations, *a.related]] + list(hits)
     ids = sorted({c.chunk_id for c in citations})
     got = open_collection(settings, fresh=True).get(ids=ids, include=["documents"])
