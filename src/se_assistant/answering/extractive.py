@@ -57,14 +57,11 @@ class ExtractiveAnswerer:
     ) -> tuple[Answer, Evidence]:
         ranked, candidates = self.rank(query, info, passages)
         if not candidates:
-            evidence = Evidence(0.0, info.terms, True, False, "nothing was retrieved")
+            reason = ("no passage is about " + " and ".join(info.entities) if info.entities
+                      else "nothing was retrieved")
+            evidence = Evidence(0.0, info.terms, True, False, reason)
             return refusal(question, query, ranked, evidence), evidence
-        candidates = about_subjects(info, candidates)
-        if not candidates:
-            evidence = Evidence(0.0, info.terms, True, False,
-                                "no passage is about " + " and ".join(info.entities))
-            return refusal(question, query, ranked, evidence), evidence
-        chosen = self._choose(info, candidates)
+        chosen = self._with_named_evidence(query, info, self._choose(info, candidates))
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
         if members:
             chosen = members
@@ -75,6 +72,21 @@ class ExtractiveAnswerer:
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence
         return compose(question, query, chosen), evidence
+
+    def _with_named_evidence(
+        self, query: str, info: QuestionInfo, chosen: list[Candidate]
+    ) -> list[Candidate]:
+        """For a question naming its subject, the chosen units' evidence on the cosine of the
+        whole question to the unit in its context (what the refusal threshold was calibrated
+        on); their ranking used the cosine without the name."""
+        if not info.entities:
+            return chosen
+        vectors = self.retriever.embed([_embedding_text(c) for c in chosen])
+        named = vectors @ self.retriever.embed_query(info.aspect or query)
+        for c, sem in zip(chosen, named, strict=True):
+            c.evidence += float(sem) - c.semantic
+            c.semantic = float(sem)
+        return chosen
 
     def _section_members(
         self, query: str, info: QuestionInfo, candidates: list[Candidate], best: float
@@ -117,7 +129,8 @@ class ExtractiveAnswerer:
     ) -> tuple[list[Passage], list[Candidate]]:
         """Passages re-ranked by their best sentence for this question (the retrieval
         order breaks ties), with the scored sentences."""
-        candidates = self._candidates(passages)
+        # only the named subjects' units are worth scoring (and embedding) for such a question
+        candidates = about_subjects(info, self._candidates(passages))
         if not candidates:
             return passages, []
         candidates = self._score(query, info, candidates)
@@ -159,20 +172,22 @@ class ExtractiveAnswerer:
             overlaps[id(c)] = weighted_overlap(terms, unit_terms, idf, top)
         candidates = self._worth_embedding(candidates, overlaps)
         boilerplate = self._templates()
-        vectors = self.retriever.embed([_embedding_text(c) for c in candidates])
-        # "Which cluster organises a film festival?": every case is a cluster, so the sentence
-        # must match what is said of it ("organises a film festival"), not the word "cluster"
-        semantic = vectors @ self.retriever.embed_query(info.aspect or query)
         # A question naming its subject is answered from that subject's units only: the name
         # tells them apart no more, and on short units it outweighs what is asked ("Who
-        # launched X?" is closest to any short unit about X). So units are ranked on the
-        # question and units without the name; the evidence (and the calibrated refusal
-        # threshold) keeps the named cosine.
-        ranking = semantic
+        # launched X?" is closest to any short unit about X). So its units are ranked on the
+        # question and units without the name; the evidence of the units chosen (and with it
+        # the calibrated refusal threshold) gets the named cosine in `_with_named_evidence`.
         if info.entities:
-            plain = self.retriever.embed([c.unit.text for c in candidates])
-            ranking = plain @ self.retriever.embed_query(_without_names(query, info.entity_names))
-        for c, vec, sem, rank_sem in zip(candidates, vectors, semantic, ranking, strict=True):
+            texts = [c.unit.text for c in candidates]
+            asked = _without_names(query, info.entity_names)
+        else:
+            texts = [_embedding_text(c) for c in candidates]
+            # "Which cluster organises a film festival?": every case is a cluster, so the unit
+            # must match what is said of it ("organises a film festival"), not "cluster"
+            asked = info.aspect or query
+        vectors = self.retriever.embed(texts)
+        semantic = vectors @ self.retriever.embed_query(asked)
+        for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
             c.vector = vec
             c.semantic = float(sem)
             overlap = overlaps[id(c)]
@@ -186,11 +201,7 @@ class ExtractiveAnswerer:
                 + (cal.LABEL_BONUS if _label_matches(info, c) else 0.0)
                 + (cal.TYPED_BONUS if _names_asked_place(info, c) else 0.0)
             )
-            c.score = (
-                c.evidence - c.semantic + float(rank_sem)
-                + cal.RANK_BONUS / (1 + c.rank)
-                + _adjust(info, c)
-            )
+            c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
             if c.unit.text in boilerplate:
                 c.score -= cal.BOILERPLATE_PENALTY
         return candidates
