@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from se_assistant.answering.calibration import MIN_SEMANTIC
+from se_assistant.answering.calibration import MIN_SEMANTIC, MOSTLY_UNKNOWN_COSINE
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
@@ -43,17 +43,29 @@ class Evidence:
 
 
 def judge(
-    info: QuestionInfo, best_semantic: float, vocabulary: frozenset[str], chosen_texts: list[str]
+    info: QuestionInfo,
+    best_semantic: float,
+    vocabulary: frozenset[str],
+    chosen_texts: list[str],
+    best_cosine: float | None = None,
 ) -> Evidence:
-    # Only unknown head nouns ("the mayor of ...") mark a topic the material lacks; other
-    # unknown words are usually paraphrase ("What does REVES stand for?").
-    unknown = [
+    """Answer or refuse. ``best_semantic`` is the best chosen unit's evidence, ``best_cosine``
+    its plain cosine to the question (``best_semantic`` when not given)."""
+    strange = [
         t for t in info.terms
         if not (synonyms(t) & vocabulary)
         and t not in ABOUT_THE_MATERIAL
         and not (info.kind == "contact" and t in CONTACT_NOUNS)
-        and (t in info.heads or t in info.names)
     ]
+    # Unknown head nouns ("the mayor of ...") and names mark a topic the material lacks; other
+    # unknown words are usually paraphrase ("What does REVES stand for?"), unless they are
+    # most of the question and no unit is really close ("What do clusters eat for breakfast?")
+    unknown = [t for t in strange if t in info.heads or t in info.names]
+    cosine = best_semantic if best_cosine is None else best_cosine
+    if not unknown and info.terms and len(strange) * 2 > len(info.terms) and (
+        cosine < MOSTLY_UNKNOWN_COSINE
+    ):
+        unknown = strange
     type_found, missing = True, ""
     if info.kind == "when":
         dated = [t for t in chosen_texts if YEAR.search(t)]

@@ -65,9 +65,10 @@ class ExtractiveAnswerer:
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
         if members:
             chosen = members
-        best_semantic = max(c.evidence for c in chosen)
+        best = max(chosen, key=lambda c: c.evidence)
         evidence = judge(
-            info, best_semantic, self.retriever.vocabulary, [c.unit.text for c in chosen]
+            info, best.evidence, self.retriever.vocabulary, [c.unit.text for c in chosen],
+            best_cosine=best.semantic,
         )
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence
