@@ -125,7 +125,7 @@ MUTANTS: dict[str, Mutant] = {
         ("tests/test_ingest.py", "-k", "shrinks or deleting or editing")),
     "journal-ignored": Mutant(
         "the ingest after a crash ignores the journal of documents left in flight",
-        "se_assistant.ingestion:_read_journal", lambda _: lambda data_dir: set(),
+        "se_assistant.index_state:read_journal", lambda _: lambda data_dir: set(),
         ("tests/test_crash_safety.py",)),
     "follow-up-rewrite-dropped": Mutant(
         "follow-up questions are searched as asked, not rewritten with the conversation's case",
