@@ -11,8 +11,10 @@ from __future__ import annotations
 # 0.37). A question whose head noun ("the mayor of ...") the material never uses is refused
 # whatever the score (no dev question needs otherwise).
 MIN_SEMANTIC = 0.36
-# A question half of whose content words the material never uses is refused unless its best
-# unit is this close (plain cosine): paraphrase is close, "What do X eat for breakfast?" is not.
+# A question most of whose (idf-weighted) content words the material never uses is refused
+# unless its best unit is this close (plain cosine): paraphrase is close, "What do X eat for
+# breakfast?" is not.
+MOSTLY_UNKNOWN_SHARE = 0.7
 MOSTLY_UNKNOWN_COSINE = 0.45
 
 # ---- evidence of a unit ------------------------------------------------------------------

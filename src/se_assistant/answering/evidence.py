@@ -8,7 +8,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from se_assistant.answering.calibration import MIN_SEMANTIC, MOSTLY_UNKNOWN_COSINE
+from se_assistant.answering.calibration import (
+    MIN_SEMANTIC,
+    MOSTLY_UNKNOWN_COSINE,
+    MOSTLY_UNKNOWN_SHARE,
+)
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
@@ -48,9 +52,11 @@ def judge(
     vocabulary: frozenset[str],
     chosen_texts: list[str],
     best_cosine: float | None = None,
+    idf: dict[str, float] | None = None,
 ) -> Evidence:
     """Answer or refuse. ``best_semantic`` is the best chosen unit's evidence, ``best_cosine``
-    its plain cosine to the question (``best_semantic`` when not given)."""
+    its plain cosine to the question (``best_semantic`` when not given); ``idf`` weighs the
+    question's words (a word the material never uses weighs most)."""
     strange = [
         t for t in info.terms
         if not (synonyms(t) & vocabulary)
@@ -62,9 +68,9 @@ def judge(
     # most of the question and no unit is really close ("What do clusters eat for breakfast?")
     unknown = [t for t in strange if t in info.heads or t in info.names]
     cosine = best_semantic if best_cosine is None else best_cosine
-    if not unknown and info.terms and len(strange) * 2 > len(info.terms) and (
-        cosine < MOSTLY_UNKNOWN_COSINE
-    ):
+    weights = {t: (idf or {}).get(t, max((idf or {1: 1.0}).values())) for t in info.terms}
+    share = sum(weights[t] for t in strange) / (sum(weights.values()) or 1.0)
+    if not unknown and strange and share >= MOSTLY_UNKNOWN_SHARE and cosine < MOSTLY_UNKNOWN_COSINE:
         unknown = strange
     type_found, missing = True, ""
     if info.kind == "when":

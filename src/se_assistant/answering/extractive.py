@@ -68,7 +68,7 @@ class ExtractiveAnswerer:
         best = max(chosen, key=lambda c: c.evidence)
         evidence = judge(
             info, best.evidence, self.retriever.vocabulary, [c.unit.text for c in chosen],
-            best_cosine=best.semantic,
+            best_cosine=best.semantic, idf=self.retriever.idf,
         )
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence

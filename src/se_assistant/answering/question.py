@@ -80,6 +80,9 @@ def analyse(
     if found and _PASSIVE.search(head_text):  # "When was the museum opened?": a verb at the end
         last = re.findall(r"[\w-]+", head_text)[-1:]
         found = [w for w in found if [w] != last]
+    asked = _WHICH_NOUNS.match(fold(text))  # "Which football team do ...?": what is asked for
+    if asked:
+        found = [*found, *asked.group(1).split()]
     heads = [t for w in found for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
@@ -117,6 +120,10 @@ _ASKS_CASE = re.compile(
     re.IGNORECASE,
 )
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
+_WHICH_NOUNS = re.compile(
+    r"^\s*(?:and\s+)?(?:which|what)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+"
+    r"(?:do|does|did|is|are|was|were|has|have|can|could|will|would)\b"
+)
 _HEAD_OF = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*(?=\b(?:of|for)\b)"
 )
