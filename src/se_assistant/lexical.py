@@ -130,6 +130,23 @@ QUESTION_WORDS = frozenset(
         "way",
         "ways",
         "s",
+        # light verbs: they carry the question's grammar, not its topic ("when was it given?")
+        "given",
+        "gave",
+        "gives",
+        "take",
+        "takes",
+        "took",
+        "taken",
+        "make",
+        "makes",
+        "made",
+        "get",
+        "gets",
+        "got",
+        "happen",
+        "happens",
+        "happened",
     ]
 )
 
