@@ -40,7 +40,7 @@ def test_the_kind_of_answer_a_question_asks_for(question, kind):
 
 def test_named_subjects_are_found_by_any_of_their_names_and_taken_out_of_the_terms():
     info = analyse("What do Acme and Zeta Lab offer?", NAMES, PLACES)
-    assert info.entities == ["Zeta Lab", "Acme Works"] or set(info.entities) == {"Acme Works", "Zeta Lab"}
+    assert set(info.entities) == {"Acme Works", "Zeta Lab"}
     assert stem("offer") in info.terms and stem("acme") not in info.terms
     assert info.is_list  # a question across two subjects lists
 

@@ -181,6 +181,12 @@ def words(text: str) -> list[str]:
     return _TOKEN.findall(fold(text))
 
 
+def says(text: str, phrase: str) -> bool:
+    """Whether ``text`` contains ``phrase`` as whole words, case and accents aside."""
+    wanted = " ".join(words(phrase))
+    return bool(wanted) and f" {wanted} " in f" {' '.join(words(text))} "
+
+
 @lru_cache(maxsize=65536)  # answer sentences recur across questions
 def _content_terms(text: str) -> tuple[str, ...]:
     return tuple(stem(w) for w in words(text) if w not in QUESTION_WORDS and not w.isdigit())

@@ -14,7 +14,7 @@ from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
 from se_assistant.answering.lexicon import CONTACT_DETAIL, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
-from se_assistant.lexical import content_terms, fold, words
+from se_assistant.lexical import content_terms, fold, says, words
 from se_assistant.models import BREADCRUMB_SEP, Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
 from se_assistant.subjects import clean_heading, subject_of
@@ -143,7 +143,10 @@ class ExtractiveAnswerer:
         return ranked, candidates
 
     def _templates(self) -> frozenset[str]:
-        generation = self.retriever.index_generation()
+        """Template units of the index loaded now (found once per generation; the state of
+        the index is not read again on a question's path)."""
+        loaded = self.retriever.version
+        generation = loaded.generation if loaded is not None else None
         if self._template_generation != generation:
             self._template_units = template_units(self.retriever.all_chunks())
             self._template_generation = generation
@@ -280,21 +283,23 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
     if info.kind == "contact":
         return bool(CONTACT_DETAIL.search(c.unit.text))
     if info.kind == "where":  # the unit says where its subject is
-        text = f" {' '.join(words(c.unit.text))} "
-        return any(f" {' '.join(words(p))} " in text for p in c.passage.places_as_written)
+        return any(says(c.unit.text, p) for p in c.passage.places_as_written)
     return False
 
 
+def _breadcrumb(p: Passage) -> list[str]:
+    return str(p.metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
+
+
 def _heading_path(p: Passage) -> list[str]:
-    """The headings above and of the passage (its breadcrumb without the document title)."""
-    parts = str(p.metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
-    return [*parts[1:], str(p.metadata.get("section", ""))]
+    """The headings above and of the passage: its breadcrumb below the document title, and
+    its section (the title itself when a deck's first slide gave the document its title)."""
+    return [*_breadcrumb(p)[1:], str(p.metadata.get("section", ""))]
 
 
 def _outer_headings(p: Passage) -> list[str]:
     """The headings above the passage's own, below the document title."""
-    parts = str(p.metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
-    return [h for h in parts[1:-1] if h.strip()]
+    return [h for h in _breadcrumb(p)[1:-1] if h.strip()]
 
 
 def _without_names(query: str, names: list[str]) -> str:
@@ -321,9 +326,7 @@ def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:
     names (in the words the material uses: "ES" for Spain)."""
     if not info.places or not (info.asks_case or info.kind == "where"):
         return False
-    asked = {fold(v) for vals in info.places.values() for v in vals}
-    text = " " + " ".join(words(c.unit.text)) + " "
-    return any(f" {' '.join(words(p))} " in text for p in asked)
+    return any(says(c.unit.text, v) for vals in info.places.values() for v in vals)
 
 
 def _only_links(text: str, label: str = "") -> bool:
@@ -387,9 +390,9 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
     text = " " + " ".join(words(c.unit.text)) + " "
     if info.kind == "where":
         places = c.passage.places_as_written
-        if places and all(f" {' '.join(words(p))} " in text for p in places):
+        if places and all(says(c.unit.text, p) for p in places):
             adj += cal.WHERE_FULL_BONUS
-        elif any(f" {' '.join(words(p))} " in text for p in places) or any(
+        elif any(says(c.unit.text, p) for p in places) or any(
             h in text for h in _WHERE_HINTS
         ):
             adj += cal.WHERE_HINT_BONUS

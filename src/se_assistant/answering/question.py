@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.lexicon import asks_contact
-from se_assistant.lexical import content_terms, fold, stem, words
+from se_assistant.lexical import content_terms, fold, says, stem, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
 _LIST_START = re.compile(
@@ -52,7 +52,7 @@ def analyse(
     places: dict[str, list[str]] = {}
     for key, values in (place_names or {}).items():
         for name, stored in values.items():
-            if f" {' '.join(words(name))} " not in folded:
+            if not says(folded, name):
                 continue
             if len(name) <= 3 and not re.search(rf"\b{re.escape(name.upper())}\b", text):
                 continue  # a country code ("BE") only as written, never the word "be"
