@@ -296,3 +296,19 @@ def test_the_corpus_moved_to_another_folder_is_the_same_corpus(tmp_path, corpus_
     again = ingest(settings.with_overrides(corpus_dir=moved), progress=False)
     assert again.embedded == 0 and again.chunks == first.chunks
     assert len(again.unchanged) == 6
+
+
+def test_a_metadata_field_a_chunk_no_longer_has_is_removed_on_re_ingest(tmp_path):
+    corpus = tmp_path / "corpus"
+    corpus.mkdir()
+    note = corpus / "note.md"
+    note.write_text("---\ncity: Lyon\n---\n# Note\n\nThe workshop meets every Tuesday.\n")
+    settings = _settings(tmp_path, corpus)
+    ingest(settings, progress=False)
+    assert all(m.get("city") == "Lyon" for m in _chroma_chunks(settings).values())
+
+    note.write_text("# Note\n\nThe workshop meets every Tuesday.\n")
+    ingest(settings, progress=False)
+    chunks = _chroma_chunks(settings).values()
+    assert chunks and not any(m.get("city") for m in chunks)
+    assert not any(entry.get("city") for entry in _bm25_metadata(settings))

@@ -239,6 +239,10 @@ class Assistant:
             focused = retriever.search(query, filters=focus, top_k=top_k)
             seen = {p.node_id for p in focused}
             passages = focused + [p for p in passages if p.node_id not in seen][:3]
+        if info.about_document and not filters:  # "Who gave the talk?": the title slides too
+            seen = {p.node_id for p in passages}
+            openings = retriever.search(query, filters={"opening": "True"}, top_k=3)
+            passages += [p for p in openings if p.node_id not in seen]
         return passages
 
     def search(

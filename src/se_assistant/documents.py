@@ -48,10 +48,13 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
         for section in loaded.sections
     ]
     containers = _containers(paths)
+    subjects = [_subject(path, containers) for path in paths]
+    opening = _is_opening(subjects)
     for index, section in enumerate(loaded.sections):
         meta = {**file_meta, **{k: v for k, v in section.metadata.items() if k in CASE_FIELDS}}
         headings = list(paths[index][1:])
-        meta.update(_subject_fields(_subject(paths[index], containers), meta))
+        if not (index == 0 and opening):
+            meta.update(_subject_fields(subjects[index], meta))
         metadata = {
             "source": source,
             "title": loaded.title,
@@ -60,6 +63,7 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
             "breadcrumb": BREADCRUMB_SEP.join([loaded.title, *headings]),
             "kind": kind,
             "root": root_id(root_key),
+            **({"opening": True} if index == 0 and opening else {}),
             **meta,
         }
         excluded = [k for k in metadata if k not in EMBEDDED_KEYS]
@@ -101,6 +105,18 @@ def _subject(path: tuple[str, ...], containers: set[tuple[str, ...]]) -> Subject
         if subject is not None and (depth == len(path) or path[:depth] not in containers):
             return subject
     return None
+
+
+def _is_opening(subjects: list[Subject | None]) -> bool:
+    """Whether the first section opens a document about several subjects (a deck's title
+    slide): it is about the document itself, not one more subject ("European Day 2018" above
+    the slides "Acme (Paris, FR)" and "Beta (Rome, IT)"). A first section named like the
+    subjects after it (with their places) is the first of them."""
+    first = subjects[0] if subjects else None
+    others = [s for s in subjects[1:] if s is not None and s != first]
+    if not others:
+        return False
+    return first is None or (not first.places and 2 * sum(bool(s.places) for s in others) > len(others))
 
 
 def _subject_fields(subject: Subject | None, meta: dict[str, str]) -> dict[str, str]:

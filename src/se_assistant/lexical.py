@@ -30,6 +30,7 @@ QUESTION_WORDS = frozenset(
         "list",
         "name",
         "show",
+        "behind",
         "please",
         "know",
         "can",
@@ -147,6 +148,18 @@ QUESTION_WORDS = frozenset(
         "happen",
         "happens",
         "happened",
+        "come",
+        "comes",
+        "came",
+        "coming",
+        # politeness and chat shorthand carry no topic ("list them pls")
+        "behind",
+        "please",
+        "pls",
+        "plz",
+        "kindly",
+        "thanks",
+        "thx",
     ]
 )
 

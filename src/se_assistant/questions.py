@@ -28,6 +28,7 @@ def clean_question(raw: object, max_chars: int) -> str:
         " " if unicodedata.category(ch) in ("Cc", "Cf", "Cs", "Co") else ch for ch in text
     )
     text = _SPACE.sub(" ", _TAG.sub(" ", text)).strip()
-    if not any(ch.isalnum() for ch in text):
+    # an emoji alone ("👍") is a reply in a chat, not an empty question
+    if not any(ch.isalnum() or unicodedata.category(ch) == "So" for ch in text):
         raise QuestionError("the question is empty; type a question about the material")
     return text

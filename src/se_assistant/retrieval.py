@@ -20,7 +20,9 @@ from se_assistant.lexical import fold, stem, words
 from se_assistant.settings import Settings
 
 _RECORD_KEYS = frozenset({"document_id", "doc_id", "ref_doc_id", "node_id", "text"})
-FILTER_KEYS = ("case", "city", "country", "region", "cluster_type", "source", "kind", "title")
+FILTER_KEYS = (
+    "case", "city", "country", "region", "cluster_type", "source", "kind", "title", "opening",
+)
 # Other names a filter key goes by: a section's subject is stored as ``case``.
 FILTER_ALIASES = {"subject": "case"}
 PLACE_KEYS = ("city", "country", "region", "places")

@@ -105,10 +105,17 @@ def upsert_nodes(collection: Any, nodes: list[Any], embeddings: Any) -> None:
 
     if not nodes:
         return
+    # Chroma's upsert merges metadata into an existing row: a key the chunk no longer has (a
+    # subject its headings stopped naming) is removed by writing None for it
+    ids = [n.node_id for n in nodes]
+    before = collection.get(ids=ids, include=["metadatas"])
+    old_keys = {i: set(m or {}) for i, m in zip(before["ids"], before["metadatas"], strict=True)}
     metadatas = []
     for node in nodes:
         meta = node_to_metadata_dict(node, remove_text=True, flat_metadata=True)
-        metadatas.append({k: ("" if v is None else v) for k, v in meta.items()})
+        row = {k: ("" if v is None else v) for k, v in meta.items()}
+        row.update(dict.fromkeys(old_keys.get(node.node_id, set()) - set(row)))
+        metadatas.append(row)
     collection.upsert(
         ids=[n.node_id for n in nodes],
         embeddings=embeddings,

@@ -22,7 +22,10 @@ OVERLAP_WEIGHT = 0.35  # x the idf-weighted share of question terms the unit hol
 SYNONYM_WEIGHT = 0.5  # a term found only as a synonym ("aim" for "objective") counts this much
 TYPED_BONUS = 0.30  # the unit holds what a when/how-many question asks for (date, figure)
 SPELLED_OUT_BONUS = 0.50  # "What does ACME stand for?": the unit spelling the acronym out
+OPENING_BONUS = 0.30  # a question about the document itself: units of its opening (title slide)
+TITLE_BONUS = 0.15  # ... asking what it is called: a quoted title there
 LABEL_BONUS = 0.10  # "Objective: ..." answers "What is the aim?": its label matches the question
+HEAD_LABEL_BONUS = 0.25  # ... its label is what the question asks for ("the objectives of")
 
 # ---- score of a unit (ranking only) --------------------------------------------------------
 RANK_BONUS = 0.03  # / (1 + retrieval rank): breaks ties towards the better-retrieved passage

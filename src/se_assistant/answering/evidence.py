@@ -18,6 +18,7 @@ from se_assistant.answering.lexicon import (
     CONTACT_DETAIL,
     CONTACT_NOUNS,
     FOUNDING,
+    PLACE_NOUNS,
     synonyms,
 )
 from se_assistant.answering.question import QuestionInfo
@@ -62,6 +63,7 @@ def judge(
         if not (synonyms(t) & vocabulary)
         and t not in ABOUT_THE_MATERIAL
         and not (info.kind == "contact" and t in CONTACT_NOUNS)
+        and not (info.kind == "where" and t in PLACE_NOUNS)
     ]
     # Unknown head nouns ("the mayor of ...") and names mark a topic the material lacks; other
     # unknown words are usually paraphrase ("What does REVES stand for?"), unless they are

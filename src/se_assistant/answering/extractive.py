@@ -11,7 +11,7 @@ import numpy as np
 from se_assistant.answering import calibration as cal
 from se_assistant.answering.boilerplate import template_units
 from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
-from se_assistant.answering.lexicon import CONTACT_DETAIL, synonyms
+from se_assistant.answering.lexicon import CONTACT_DETAIL, NAMING, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
 from se_assistant.lexical import content_terms, fold, says, words
@@ -23,6 +23,7 @@ _LINKISH = re.compile(r"^\S*\w\.(?:[a-z]{2,}|[a-z]{2,}/\S*)$|@|^https?://")
 _CREDIT_LABELS = frozenset(
     {"photo", "photos", "image", "picture", "source", "credit", "credits", "caption", "figure"}
 )
+_QUOTES = "\"“”„«»'‘’"
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
 _WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "member",
               "founded", "run by")
@@ -202,8 +203,10 @@ class ExtractiveAnswerer:
                 + cal.OVERLAP_WEIGHT * overlap
                 + (cal.TYPED_BONUS if _typed(info, c) else 0.0)
                 + (cal.SPELLED_OUT_BONUS if _spells_out(info, c) else 0.0)
-                + (cal.LABEL_BONUS if _label_matches(info, c) else 0.0)
+                + _label_bonus(info, c)
                 + (cal.TYPED_BONUS if _names_asked_place(info, c) else 0.0)
+                # "What was the talk called?": the opening says what the document itself is
+                + _opening_bonus(info, c)
             )
             c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
             if c.unit.text in boilerplate:
@@ -233,12 +236,15 @@ class ExtractiveAnswerer:
             for c in ranked:
                 per_case.setdefault(c.passage.case, c)
             leaders = [c for key, c in per_case.items() if key]
+            parallel = _parallel(info, _kind_leader(ranked), leaders, ranked)
+            if parallel:  # each subject's own unit of the kind that answers best
+                leaders = parallel
             if info.places:  # the places named decide which cases belong in the answer
                 leaders = [c for c in leaders if _in_places(c, info.places)]
             ranked = leaders + [c for c in ranked if c not in leaders]
             limit = max(limit, min(len(leaders), cal.MAX_LIST_UNITS))
         else:
-            leaders = []
+            leaders, parallel = [], []
         if info.kind in ("when", "how_many", "contact"):
             typed = [c for c in ranked if _typed(info, c)]
             close = info.kind == "contact" or (typed and typed[0].score >= best - cal.TYPED_WITHIN)
@@ -249,7 +255,7 @@ class ExtractiveAnswerer:
         for c in ranked:
             if len(chosen) >= limit:
                 break
-            if c.score < best - margin and not (c in leaders and info.places):
+            if c.score < best - margin and not (c in leaders and (info.places or parallel)):
                 continue
             if any(float(c.vector @ o.vector) > cal.DUPLICATE_COSINE for o in chosen):
                 continue  # the same fact said twice (slide and case description)
@@ -267,6 +273,47 @@ class ExtractiveAnswerer:
         siblings = [c for c in candidates if c.passage is top.passage and c.unit.bullet]
         extra = [c for c in siblings if c not in chosen][: max(0, cal.MAX_LIST_UNITS - len(chosen))]
         return chosen + extra
+
+
+def _parallel(
+    info: QuestionInfo, top: Candidate, leaders: list[Candidate], ranked: list[Candidate]
+) -> list[Candidate]:
+    """A question across subjects answered best by a subject's heading line or labelled unit
+    ("Objective: ..."): every subject's unit of that same kind, which says the same of another
+    subject. [] when the best unit has no such kind or fewer than two subjects have one."""
+    if not top.unit.heading and not top.unit.label:
+        return []
+    same: dict[str, Candidate] = {}
+    for c in ranked:
+        kind = (c.unit.heading, c.unit.label)
+        if c.passage.case and kind == (top.unit.heading, top.unit.label) and (
+            _typed(info, c) or not _typed(info, top)
+        ):
+            same.setdefault(c.passage.case, c)
+    if len(same) < 2:
+        return []
+    return [same.get(c.passage.case, c) for c in leaders if c.passage.case in same]
+
+
+def _opening_bonus(info: QuestionInfo, c: Candidate) -> float:
+    """"Who gave the talk?": a unit of a document's opening (its title slide) says what the
+    document itself is; "What was the talk called?": a quoted title there says its name."""
+    if not info.about_document or not c.passage.metadata.get("opening"):
+        return 0.0
+    text = c.unit.text.strip()
+    quoted = len(text) > 2 and text[0] in _QUOTES and text[-1] in _QUOTES
+    return cal.OPENING_BONUS + (cal.TITLE_BONUS if quoted and NAMING & set(info.terms) else 0.0)
+
+
+def _kind_leader(ranked: list[Candidate]) -> Candidate:
+    """The best unit, or a heading line or labelled unit nearly as good: what kind of unit
+    answers the question."""
+    for c in ranked:
+        if c.score < ranked[0].score - cal.LIST_MARGIN:
+            break
+        if c.unit.heading or c.unit.label:
+            return c
+    return ranked[0]
 
 
 def _spells_out(info: QuestionInfo, c: Candidate) -> bool:
@@ -310,15 +357,18 @@ def _without_names(query: str, names: list[str]) -> str:
     return " ".join(out.split()) or query
 
 
-def _label_matches(info: QuestionInfo, c: Candidate) -> bool:
+def _label_bonus(info: QuestionInfo, c: Candidate) -> float:
     """"Objective: ..." for "What is the aim?", "Who: ..." for a who-question: the unit's
-    label means a word of the question, or is its question word."""
+    label means a word of the question, or is its question word; more when it means what the
+    question asks for ("What are the objectives of ...?")."""
     if not c.unit.label:
-        return False
-    if info.kind in words(c.unit.label):
-        return True
+        return 0.0
     label_terms = set(content_terms(c.unit.label))
-    return any(synonyms(t) & label_terms for t in info.terms)
+    if any(synonyms(t) & label_terms for t in info.heads):
+        return cal.HEAD_LABEL_BONUS
+    if info.kind in words(c.unit.label) or any(synonyms(t) & label_terms for t in info.terms):
+        return cal.LABEL_BONUS
+    return 0.0
 
 
 def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:

@@ -31,8 +31,20 @@ for _family in _FAMILIES:
 ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
     "event", "theme", "topic", "title", "subject", "presentation", "talk", "document", "slide",
     "deck", "author", "organiser", "organizer", "speaker", "conference", "meeting", "session",
-    "summary", "message", "idea", "point", "material", "text",
+    "summary", "message", "idea", "point", "material", "text", "example", "case", "instance",
+    # words about wording: "what expression does X use", "what was it called"
+    "expression", "phrase", "term", "word", "wording", "quote", "call", "name",
 ))
+
+# Words naming the document or event itself ("the theme of the talk", "who organised the
+# event"): its opening (a deck's title slide) is where such things are said
+DOCUMENT_ITSELF = frozenset(stem(w) for w in (
+    "event", "presentation", "talk", "conference", "title", "theme", "topic", "author",
+    "organiser", "organizer", "speaker", "presenter", "deck", "document", "session", "meeting",
+))
+
+# "What was the talk called?", "the theme of the event": what a title answers
+NAMING = frozenset(stem(w) for w in ("call", "called", "title", "name", "theme", "topic", "entitle"))
 
 # "When was it founded?": a date answers only in a sentence about the founding
 FOUNDING = frozenset(stem(w) for w in (
@@ -50,6 +62,11 @@ _CONTACT_QUESTION = re.compile(
 CONTACT_NOUNS = frozenset(stem(w) for w in (
     "email", "mail", "phone", "telephone", "number", "website", "site", "address", "url",
     "homepage", "page", "contact", "fax", "online", "internet",
+))
+# what a where-question asks for: the place itself answers it, whatever the material calls it
+PLACE_NOUNS = frozenset(stem(w) for w in (
+    "city", "town", "country", "region", "place", "location", "area", "where", "base", "based",
+    "located", "situated", "continent", "state", "province", "nation",
 ))
 CONTACT_DETAIL = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|https?://\S+|\+?\d[\d ()/.-]{6,}\d"

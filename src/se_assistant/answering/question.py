@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from se_assistant.answering.lexicon import asks_contact
+from se_assistant.answering.lexicon import DOCUMENT_ITSELF, asks_contact
 from se_assistant.lexical import content_terms, fold, says, stem, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
@@ -41,6 +41,7 @@ class QuestionInfo:
     acronyms: list[str] = field(default_factory=list)  # ALL-CAPS words, e.g. REVES
     asks_case: bool = False  # "Which cluster ...?": the answer names one of the cases
     aspect: str = ""  # for such questions, what is asked of the case ("organises a festival")
+    about_document: bool = False  # "Who gave the talk?": about the document or event itself
 
 
 def analyse(
@@ -100,6 +101,7 @@ def analyse(
         else [],
         asks_case=bool(_ASKS_CASE.search(text)) and not entities,
         aspect=_aspect(text) if not entities else "",
+        about_document=not entities and bool(DOCUMENT_ITSELF & set(terms)),
     )
 
 
@@ -154,7 +156,7 @@ def _kind(text: str) -> str:
     t = fold(text).strip()
     t = re.sub(r"^(and|so|ok|okay|also|then)\b[\s,]*", "", t)
     if re.match(r"^(when|what year|in what year|since when|which year)\b", t) or re.search(
-        r"\b(what|which) (date|year)\b", t
+        r"\b(what|which) (date|year|day|month)\b", t
     ):
         return "when"
     if asks_contact(t):  # before how-many: "the phone number of X"

@@ -5,15 +5,17 @@ pasted markup. They get a short reply with no citations, never a cited fact nobo
 from __future__ import annotations
 
 import re
+import unicodedata
 
 from se_assistant.lexical import words
 from se_assistant.models import Answer
 
 _THANKS = frozenset(["thanks", "thank", "thx", "cheers", "ta", "merci", "grazie", "gracias", "danke"])
 _GREETING = frozenset(["hello", "hi", "hey", "hiya", "morning", "evening", "afternoon", "greetings"])
-_BYE = frozenset(["bye", "goodbye", "ciao", "later"])
+_BYE = frozenset(["bye", "goodbye", "ciao", "later", "farewell", "cya"])
 _ACK = frozenset(
-    ["ok", "okay", "k", "fine", "good", "great", "nice", "cool", "perfect", "excellent", "super", "awesome", "wow", "sure", "yes", "no", "yeah", "yep", "nope", "alright", "right", "got", "it", "that", "that's", "thats", "s", "all", "i", "needed", "need", "you", "very", "much", "so", "lol", "hmm", "hm", "mm", "uh", "um", "ah", "oh", "well", "interesting", "noted", "understood", "see", "a", "lot", "for", "the", "your", "help", "helpful", "again", "really", "indeed"]
+    ["ok", "okay", "k", "fine", "good", "great", "nice", "cool", "perfect", "excellent", "super", "awesome", "wow", "sure", "yes", "no", "yeah", "yep", "nope", "alright", "right", "got", "it", "that", "that's", "thats", "s", "all", "i", "needed", "need", "you", "very", "much", "so", "lol", "hmm", "hm", "mm", "uh", "um", "ah", "oh", "well", "interesting", "noted", "understood", "see", "a", "lot", "for", "the", "your", "help", "helpful", "again", "really", "indeed", "have", "day",
+     "night", "weekend", "take", "care", "soon"]
 )
 _MORE = re.compile(
     r"^\s*(?:and\s+)?(?:what|anything|something|tell\s+me)\s+(?:else|more)\b|"
@@ -33,7 +35,7 @@ def small_talk_kind(text: str, vocabulary: frozenset[str], stems: list[str]) -> 
     index's."""
     tokens = words(text)
     if not tokens:
-        return "noise"
+        return "ack" if any(unicodedata.category(ch) == "So" for ch in text) else "noise"
     if set(tokens) <= _THANKS | _ACK | _GREETING | _BYE:
         if set(tokens) & _THANKS:
             return "thanks"
