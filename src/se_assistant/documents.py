@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from se_assistant.loaders.base import LoadedFile
 from se_assistant.models import BREADCRUMB_SEP
-from se_assistant.subjects import Subject, subject_of
+from se_assistant.subjects import Subject, is_numbered, subject_of
 
 if TYPE_CHECKING:
     from llama_index.core.schema import Document
@@ -43,17 +43,17 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
     file_meta = {("source_document" if k == "source" else k): v for k, v in loaded.metadata.items()
                  if k in CASE_FIELDS or k == "source"}
     kind = loaded.metadata.get("kind", "")
-    paths = [
+    paths = _carry_parts([
         (loaded.title, *(h for h in section.headings if h and h != loaded.title))
         for section in loaded.sections
-    ]
+    ])
     containers = _containers(paths)
     subjects = [_subject(path, containers) for path in paths]
-    opening = _is_opening(subjects)
+    openings = _openings(paths, subjects)
     for index, section in enumerate(loaded.sections):
         meta = {**file_meta, **{k: v for k, v in section.metadata.items() if k in CASE_FIELDS}}
         headings = list(paths[index][1:])
-        if not (index == 0 and opening):
+        if index not in openings:
             meta.update(_subject_fields(subjects[index], meta))
         metadata = {
             "source": source,
@@ -63,7 +63,7 @@ def to_documents(loaded: LoadedFile, source: str, root_key: str) -> list[Documen
             "breadcrumb": BREADCRUMB_SEP.join([loaded.title, *headings]),
             "kind": kind,
             "root": root_id(root_key),
-            **({"opening": True} if index == 0 and opening else {}),
+            **({"opening": True} if index in openings else {}),
             **meta,
         }
         excluded = [k for k in metadata if k not in EMBEDDED_KEYS]
@@ -84,6 +84,24 @@ def _with_heading(text: str, headings: list[str]) -> str:
     (Brussels, BE)" above the bullets is what says where Coopcity is."""
     lead = [h for h in headings if h and not text.lstrip().startswith(h)]
     return "\n".join([*lead, text]) if lead else text
+
+
+def _carry_parts(paths: list[tuple[str, ...]]) -> list[tuple[str, ...]]:
+    """A numbered part ("II. Projects of cities") named on the first slide or page of the part
+    only holds the subjects after it too, until the next part: a deck or a PDF prints the
+    part's name once, a reader carries it on."""
+    carried: str | None = None
+    out: list[tuple[str, ...]] = []
+    for path in paths:
+        headings = path[1:]
+        if len(headings) >= 2 and is_numbered(headings[0]):
+            carried = headings[0]
+        elif headings and is_numbered(headings[0]):
+            carried = None if len(headings) == 1 and subject_of(headings[0]) is None else carried
+        elif carried and len(headings) == 1 and subject_of(headings[0]) is not None:
+            path = (path[0], carried, *headings)
+        out.append(path)
+    return out
 
 
 def _containers(paths: list[tuple[str, ...]]) -> set[tuple[str, ...]]:
@@ -107,16 +125,21 @@ def _subject(path: tuple[str, ...], containers: set[tuple[str, ...]]) -> Subject
     return None
 
 
-def _is_opening(subjects: list[Subject | None]) -> bool:
-    """Whether the first section opens a document about several subjects (a deck's title
-    slide): it is about the document itself, not one more subject ("European Day 2018" above
-    the slides "Acme (Paris, FR)" and "Beta (Rome, IT)"). A first section named like the
-    subjects after it (with their places) is the first of them."""
-    first = subjects[0] if subjects else None
-    others = [s for s in subjects[1:] if s is not None and s != first]
-    if not others:
-        return False
-    return first is None or (not first.places and 2 * sum(bool(s.places) for s in others) > len(others))
+def _openings(paths: list[tuple[str, ...]], subjects: list[Subject | None]) -> set[int]:
+    """The sections that open a document about several subjects (a deck's title slide, the
+    lines above a report's title): they are about the document itself, not one more subject
+    ("European Day 2018" above the slides "Acme (Paris, FR)" and "Beta (Rome, IT)"). A first
+    section named like the subjects after it (with their places) is the first of them."""
+    candidates = [i for i, path in enumerate(paths) if i == 0 or len(path) == 1]
+    found: set[int] = set()
+    for i in candidates:
+        others = [s for j, s in enumerate(subjects) if j not in candidates and s is not None]
+        own = subjects[i]
+        if others and (own is None or (
+            not own.places and 2 * sum(bool(s.places) for s in others) > len(others)
+        )):
+            found.add(i)
+    return found
 
 
 def _subject_fields(subject: Subject | None, meta: dict[str, str]) -> dict[str, str]:

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 # "I. Title", "2) Title", "Slide 3: Title": numbering before a heading is not part of its name
 _NUMBERING = re.compile(r"^\s*(?:(?:[IVXLC]+|\d+|[A-Z])[.)]|slide\s+\d+\s*[:.\-–—]?)\s+", re.I)
+_PART_NUMBER = re.compile(r"^\s*(?:[IVXLC]+|\d+)[.)]\s+\S")
 _PAREN = re.compile(r"^(?P<name>.*?)\s*\((?P<inner>[^()]*)\)\s*[:.]?\s*$")
 _WORD = re.compile(r"[\w’'&.-]+", re.UNICODE)
 _QUOTES = "\"“”„«»'‘’"
@@ -55,6 +56,11 @@ class Subject:
     name: str
     aliases: tuple[str, ...] = ()
     places: tuple[str, ...] = ()
+
+
+def is_numbered(heading: str) -> bool:
+    """Whether a heading is numbered as a part of its document ("I. Title", "2) Title")."""
+    return bool(_PART_NUMBER.match(heading))
 
 
 def clean_heading(heading: str) -> str:

@@ -17,6 +17,10 @@ MIN_SEMANTIC = 0.36
 MOSTLY_UNKNOWN_SHARE = 0.7
 MOSTLY_UNKNOWN_COSINE = 0.45
 
+# "How many X?": a figure counts X when X follows it within this many words ("20 social
+# economy structures")
+COUNTED_WINDOW = 4
+
 # ---- evidence of a unit ------------------------------------------------------------------
 OVERLAP_WEIGHT = 0.35  # x the idf-weighted share of question terms the unit holds
 SYNONYM_WEIGHT = 0.5  # a term found only as a synonym ("aim" for "objective") counts this much

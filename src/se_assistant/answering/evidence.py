@@ -9,6 +9,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.calibration import (
+    COUNTED_WINDOW,
     MIN_SEMANTIC,
     MOSTLY_UNKNOWN_COSINE,
     MOSTLY_UNKNOWN_SHARE,
@@ -54,10 +55,12 @@ def judge(
     chosen_texts: list[str],
     best_cosine: float | None = None,
     idf: dict[str, float] | None = None,
+    places_named: bool = True,
 ) -> Evidence:
     """Answer or refuse. ``best_semantic`` is the best chosen unit's evidence, ``best_cosine``
     its plain cosine to the question (``best_semantic`` when not given); ``idf`` weighs the
-    question's words (a word the material never uses weighs most)."""
+    question's words (a word the material never uses weighs most); ``places_named`` says
+    whether a chosen unit names a place (what a where-question needs)."""
     strange = [
         t for t in info.terms
         if not (synonyms(t) & vocabulary)
@@ -86,10 +89,17 @@ def judge(
     elif info.kind == "how_many":
         # "How many people live in X?": a figure counts only what the sentence says it counts
         counted = _counted(info.text)
-        type_found = any(
-            NUMBER.search(t) and (not counted or _names(t, counted)) for t in chosen_texts
-        ) or _lists_counted(info.text, chosen_texts)
-        missing = "figure" + (f" of {_COUNTED.search(info.text).group(1)}" if counted else "")
+        if MONEY_QUESTION.search(info.text):  # "How much does it cost?": an amount of money
+            type_found = any(MONEY.search(t) for t in chosen_texts)
+            missing = "amount of money"
+        else:
+            type_found = any(_counts(t, counted) for t in chosen_texts) or lists_counted(
+                info.text, chosen_texts
+            )
+            missing = "figure" + (f" of {_COUNTED.search(info.text).group(1)}" if counted else "")
+    elif info.kind == "where":  # "Where was it held?": the answer names a place
+        type_found = places_named
+        missing = "place"
     elif info.kind == "contact":
         type_found = any(CONTACT_DETAIL.search(t) for t in chosen_texts)
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
@@ -117,6 +127,15 @@ def _as_written(question: str, stems: list[str]) -> str:
     return ", ".join(f"“{found.get(s, s)}”" for s in stems)
 
 
+# a question about an amount of money, and what answers it
+MONEY_QUESTION = re.compile(
+    r"\b(?:cost|costs|price|prices|fee|fees|budget|turnover|revenue|salary|pay|paid|spend|"
+    r"spent|afford)\b|\bhow\s+much\s+(?:money|funding|capital)\b", re.IGNORECASE
+)
+MONEY = re.compile(
+    r"[€$£]\s?\d|\d\s?(?:€|\$|£)|\b\d[\d.,]*\s?(?:k|m|bn|million|billion|thousand)?\s?"
+    r"(?:eur|euros?|usd|dollars?|pounds?|gbp|chf|francs?)\b", re.IGNORECASE
+)
 _COUNTED = re.compile(r"\bhow\s+many\s+([\w-]+)", re.IGNORECASE)
 
 
@@ -126,15 +145,41 @@ def _counted(question: str) -> str:
     return stem(fold(match.group(1))) if match else ""
 
 
+def _list_head(text: str) -> str:
+    """What a list says it lists: its label ("Programmes: A, B, C"), or the words before its
+    first item ("The partners of X are A, B and C")."""
+    label, sep, _ = text.partition(":")
+    return label if sep else text.split(",", 1)[0].rsplit(" ", 2)[0]
+
+
+def _counts(text: str, counted: str) -> bool:
+    """Whether ``text`` has a figure, of the counted thing when there is one: "20 social
+    economy structures" counts members, not jobs."""
+    if not counted:
+        return bool(NUMBER.search(text))
+    tokens = words(text)
+    for i, token in enumerate(tokens):
+        if NUMBER.fullmatch(token) or token.isdigit():
+            after = {stem(w) for w in tokens[i + 1 : i + 1 + COUNTED_WINDOW]}
+            if synonyms(counted) & after:
+                return True
+    return False
+
+
 def _names(text: str, counted: str) -> bool:
     """Whether ``text`` names the counted thing, or a word meaning the same."""
     return bool(synonyms(counted) & {stem(w) for w in words(text)})
 
 
-def _lists_counted(question: str, texts: list[str]) -> bool:
-    """"How many programmes …?" with no figure in the material, but a sentence that lists the
-    programmes: the list answers it (the reader counts), where a missing budget does not."""
+def lists_counted(question: str, texts: list[str]) -> bool:
+    """"How many programmes …?" with no figure in the material, but a list headed by the
+    programmes ("Programmes: A, B, C"): the list answers it (the reader counts), where a
+    missing budget, or a list of other things that mentions them, does not."""
     counted = _counted(question)
+    # "Who: A, B and C" lists the members, partners, participants ...
+    heads = [_list_head(t) for t in texts]
     return bool(counted) and any(
-        _names(t, counted) and (t.count(",") >= 2 or " and " in t) for t in texts
+        (_names(h, counted) or (fold(h).strip() == "who" and counted in synonyms(stem("member"))))
+        and (t.count(",") >= 2 or " and " in t)
+        for h, t in zip(heads, texts, strict=True)
     )

@@ -10,11 +10,11 @@ import numpy as np
 
 from se_assistant.answering import calibration as cal
 from se_assistant.answering.boilerplate import template_units
-from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
+from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge, lists_counted
 from se_assistant.answering.lexicon import CONTACT_DETAIL, NAMING, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
-from se_assistant.lexical import content_terms, fold, says, words
+from se_assistant.lexical import content_terms, fold, says, stem, words
 from se_assistant.models import BREADCRUMB_SEP, Answer, Citation
 from se_assistant.retrieval import HybridRetriever, Passage
 from se_assistant.subjects import clean_heading, subject_of
@@ -70,6 +70,7 @@ class ExtractiveAnswerer:
         evidence = judge(
             info, best.evidence, self.retriever.vocabulary, [c.unit.text for c in chosen],
             best_cosine=best.semantic, idf=self.retriever.idf,
+            places_named=any(_says_a_place(c) for c in chosen),
         )
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence
@@ -255,7 +256,9 @@ class ExtractiveAnswerer:
         for c in ranked:
             if len(chosen) >= limit:
                 break
-            if c.score < best - margin and not (c in leaders and (info.places or parallel)):
+            # each subject named, each place, each subject's parallel unit: kept whatever its score
+            exempt = info.places or parallel or len(info.entities) > 1
+            if c.score < best - margin and not (c in leaders and exempt):
                 continue
             if any(float(c.vector @ o.vector) > cal.DUPLICATE_COSINE for o in chosen):
                 continue  # the same fact said twice (slide and case description)
@@ -305,6 +308,16 @@ def _opening_bonus(info: QuestionInfo, c: Candidate) -> float:
     return cal.OPENING_BONUS + (cal.TITLE_BONUS if quoted and NAMING & set(info.terms) else 0.0)
 
 
+_PLACE_AFTER = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?[A-Z][\w'’-]+")
+
+
+def _says_a_place(c: Candidate) -> bool:
+    """Whether the unit names a place: one its subject's heading gives, or "in Lyon"."""
+    return any(says(c.unit.text, p) for p in c.passage.places_as_written) or bool(
+        _PLACE_AFTER.search(c.unit.text)
+    )
+
+
 def _kind_leader(ranked: list[Candidate]) -> Candidate:
     """The best unit, or a heading line or labelled unit nearly as good: what kind of unit
     answers the question."""
@@ -325,8 +338,8 @@ def _typed(info: QuestionInfo, c: Candidate) -> bool:
     how many."""
     if info.kind == "when":
         return bool(YEAR.search(c.unit.text))
-    if info.kind == "how_many":
-        return bool(NUMBER.search(c.unit.text))
+    if info.kind == "how_many":  # a figure, or a list of what is counted ("Partners: A, B, C")
+        return bool(NUMBER.search(c.unit.text)) or lists_counted(info.text, [c.unit.text])
     if info.kind == "contact":
         return bool(CONTACT_DETAIL.search(c.unit.text))
     if info.kind == "where":  # the unit says where its subject is
@@ -364,6 +377,8 @@ def _label_bonus(info: QuestionInfo, c: Candidate) -> float:
     if not c.unit.label:
         return 0.0
     label_terms = set(content_terms(c.unit.label))
+    if "who" in words(c.unit.label):  # "Who: A, B and C" names the members, partners ...
+        label_terms |= synonyms(stem("member"))
     if any(synonyms(t) & label_terms for t in info.heads):
         return cal.HEAD_LABEL_BONUS
     if info.kind in words(c.unit.label) or any(synonyms(t) & label_terms for t in info.terms):

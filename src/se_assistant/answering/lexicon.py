@@ -9,7 +9,9 @@ import re
 from se_assistant.lexical import stem
 
 _FAMILIES = (
-    ("goal", "aim", "objective", "purpose", "mission", "target", "intent", "intention"),
+    ("goal", "aim", "objective", "purpose", "mission", "target", "intent", "intention", "achieve",
+     "want"),
+    ("cooperation", "cooperate", "collaborate", "collaboration", "partnership"),
     ("member", "partner", "participant", "structure", "organisation", "organization", "player",
      "actor", "stakeholder"),
     ("found", "establish", "create", "creation", "establishment", "launch", "set", "setup"),

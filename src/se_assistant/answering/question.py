@@ -84,6 +84,8 @@ def analyse(
     asked = _WHICH_NOUNS.match(fold(text))  # "Which football team do ...?": what is asked for
     if asked:
         found = [*found, *asked.group(1).split()]
+    # "How many partners ...?", "Who are Acme's members?": the counted or possessed noun
+    found += [w for pair in _COUNTED_OR_POSSESSED.findall(head_text) for w in pair if w]
     heads = [t for w in found for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
@@ -118,7 +120,10 @@ _ASKS_CASE = re.compile(
     rf"(?!(?:{_ATTRIBUTE_NOUNS}|is|are|was|were|does|do|did|has|have|can|could|would|should|will)\b)"
     r"(?:(?!of\b)[a-z-]+\s+)?[a-z-]+(?=\s+(?:is|are|was|were|has|have|can|could|"
     r"[a-z]+s|[a-z]+ed)\b)|"
-    r"\bis\s+there\s+(?:a|an|any)\s+[a-z-]+\b",
+    r"\bis\s+there\s+(?:a|an|any)\s+[a-z-]+\b|"
+    # "Is one of these clusters ...", "Are any of the projects ...", "any clusters that ...?"
+    r"^\s*(?:is|are|does|do|did)\s+(?:one|any|some)\s+of\s+(?:the|these|those)\s+[a-z-]+\b|"
+    r"^\s*(?:are\s+there\s+)?any\s+[a-z-]+\s+(?=(?:that|which|who)\b)",
     re.IGNORECASE,
 )
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
@@ -129,6 +134,7 @@ _WHICH_NOUNS = re.compile(
 _HEAD_OF = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*(?=\b(?:of|for)\b)"
 )
+_COUNTED_OR_POSSESSED = re.compile(r"\bhow\s+many\s+([\w-]+)|\w(?:'s|’s)\s+([\w-]+)")
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|get|got)\b\s+(?:the|its|their|his|her)\b")
 _DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|would|should)\b")
 _HEAD = re.compile(

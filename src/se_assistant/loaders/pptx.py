@@ -16,6 +16,10 @@ _OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _A_NS = "{http://schemas.openxmlformats.org/drawingml/2006/main}"
 
 
+MAX_LABEL_CHARS = 160  # a part's name above a title is one line, not a paragraph
+MIN_LABEL_PT = 10  # smaller text above a title is a caption ("Photo: ...")
+
+
 def load(path: Path) -> LoadedFile:
     from pptx import Presentation
     from pptx.exc import PackageNotFoundError
@@ -40,6 +44,7 @@ def load(path: Path) -> LoadedFile:
         if title and not first_title:
             first_title = title
         lines: list[str] = []
+        label = _label_above(slide, title_shape) if title else None
         for shape in slide.shapes:
             if title_shape is not None and shape.shape_id == title_shape.shape_id:
                 continue
@@ -50,13 +55,34 @@ def load(path: Path) -> LoadedFile:
         if title and not any(line.strip() for line in lines):
             lines = [title]  # a title-only slide (section divider) stays findable
         text = "\n".join(lines).strip()
+        headings = (_clean(label.text_frame.text), title) if label is not None else (title,)
         sections.append(Section(text=text, locator=f"slide {number}",
-                                headings=(title,) if title else ()))
+                                headings=headings if title else ()))
 
     doc_title = _clean(prs.core_properties.title or "") or first_title
     if not doc_title:
         doc_title = path.stem.replace("_", " ").replace("-", " ").strip() or path.name
     return require_sections(LoadedFile(title=doc_title, sections=sections))
+
+
+def _label_above(slide, title_shape):
+    """A one-line text box above the slide's title: the name of the part the slide opens
+    ("I. Clusters started by citizens", an organiser's name), read as an outer heading and
+    kept as text of the slide, as a PDF page keeps it. None when there is none."""
+    if title_shape is None or title_shape.top is None:
+        return None
+    for shape in slide.shapes:
+        if shape.shape_id == title_shape.shape_id or shape.is_placeholder:
+            continue
+        if not getattr(shape, "has_text_frame", False) or shape.top is None:
+            continue
+        lines = [p.text.strip() for p in shape.text_frame.paragraphs if p.text.strip()]
+        sizes = [r.font.size.pt for p in shape.text_frame.paragraphs for r in p.runs if r.font.size]
+        small = bool(sizes) and max(sizes) < MIN_LABEL_PT  # a caption or credit, not a name
+        if (shape.top < title_shape.top and len(lines) == 1 and len(lines[0]) <= MAX_LABEL_CHARS
+                and not small):
+            return shape
+    return None
 
 
 def _shape_lines(shape) -> list[str]:
