@@ -1,9 +1,9 @@
-"""The window's HTML building (se_assistant/ui/render.py), its conversation store and the
+"""The window's HTML building (ui/render.py), its conversation store and the
 `ui` command: no browser, no server."""
 
 from __future__ import annotations
 
-from se_assistant.ui import render
+from ui import render
 
 PAYLOAD = '<script>x()</script><img src=x onerror="y()"> [a](javascript:z) ${w} {{v}}'
 
@@ -62,7 +62,7 @@ def test_panel_cards_carry_title_locator_source_and_marked_quote():
 
 
 def test_conversations_are_kept_by_id_and_bounded():
-    from se_assistant.ui import app
+    from ui import app
 
     class FakeAssistant:
         def chat(self):
@@ -102,14 +102,14 @@ def test_bad_auth_flag_is_a_one_line_error(capsys):
 
 def test_launch_options_bind_loopback_and_split_auth():
     from se_assistant import Settings
-    from se_assistant.ui import app
+    from ui import app
     options = app.launch_options(Settings.load(ui_auth="ann:pa:ss"))
     assert options["server_name"] == "127.0.0.1"
     assert options["auth"] == ("ann", "pa:ss")
 
 
 def test_the_window_finds_its_style_and_script_beside_it():
-    from se_assistant.ui import app
+    from ui import app
 
     assert app.CSS_PATH.is_file() and app.JS_PATH.is_file()
 
@@ -208,7 +208,7 @@ def test_material_table_lists_failures_first_with_their_reasons():
 
 
 def test_examples_are_five_answerable_and_one_labelled_unanswerable():
-    from se_assistant.ui import app
+    from ui import app
 
     class Subjects:
         def __init__(self, names):

@@ -1,4 +1,4 @@
-"""``se-assistant ui``: the Gradio chat window (``se_assistant.ui.app``) on 127.0.0.1:7860 by
+"""``se-assistant ui``: the Gradio chat window (``ui.app``) on 127.0.0.1:7860 by
 default."""
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ def run(args: argparse.Namespace) -> int:
     settings = settings_from_args(args)
     assistant = Assistant(settings)
     with extra_needed("ui", "the chat window", "gradio"):
-        from se_assistant.ui import app  # imports Gradio
+        from ui import app  # imports Gradio
     demo = app.launch(settings, assistant=assistant, block=False)
     mount_health(demo.app, assistant)
     demo.block_thread()

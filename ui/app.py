@@ -6,7 +6,7 @@ failures first, takes new files, removes and previews documents and re-ingests t
 Started by ``se-assistant ui``, or from Python::
 
     from se_assistant import Settings
-    from se_assistant.ui.app import launch
+    from ui.app import launch
     launch(Settings.load())
 
 It uses only the public API of ``se_assistant``. Gradio is imported at the top because this
@@ -26,7 +26,7 @@ from typing import Any
 import gradio as gr
 
 from se_assistant import Assistant, Chat, SeAssistantError, Settings
-from se_assistant.ui import render
+from ui import render
 
 log = logging.getLogger("se_assistant.ui")
 
