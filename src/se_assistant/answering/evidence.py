@@ -20,6 +20,7 @@ from se_assistant.answering.lexicon import (
     CONTACT_NOUNS,
     FOUNDING,
     PLACE_NOUNS,
+    WHO_LISTS,
     synonyms,
 )
 from se_assistant.answering.question import QuestionInfo
@@ -179,7 +180,7 @@ def lists_counted(question: str, texts: list[str]) -> bool:
     # "Who: A, B and C" lists the members, partners, participants ...
     heads = [_list_head(t) for t in texts]
     return bool(counted) and any(
-        (_names(h, counted) or (fold(h).strip() == "who" and counted in synonyms(stem("member"))))
+        (_names(h, counted) or (fold(h).strip() == "who" and counted in WHO_LISTS))
         and (t.count(",") >= 2 or " and " in t)
         for h, t in zip(heads, texts, strict=True)
     )

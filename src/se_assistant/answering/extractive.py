@@ -11,11 +11,20 @@ import numpy as np
 from se_assistant.answering import calibration as cal
 from se_assistant.answering.boilerplate import template_units
 from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge, lists_counted
-from se_assistant.answering.lexicon import CONTACT_DETAIL, NAMING, synonyms
+from se_assistant.answering.lexicon import (
+    ABOUT_THE_MATERIAL,
+    CONTACT_DETAIL,
+    DOCUMENT_VERBS,
+    NAMING,
+    SUBJECT_NOUNS,
+    WHO_LISTS,
+    synonyms,
+)
+from se_assistant.answering.parts import KINDS_QUESTION, outer_headings, parts_of, subjects_of
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
 from se_assistant.embedding import Encoder
-from se_assistant.lexical import content_terms, fold, says, stem, words
+from se_assistant.lexical import content_terms, fold, says, words
 from se_assistant.models import BREADCRUMB_SEP, Answer, Citation
 from se_assistant.retrieval import Catalog, Passage
 from se_assistant.subjects import clean_heading, subject_of
@@ -56,6 +65,8 @@ class ExtractiveAnswerer:
         self.max_sentences = max_sentences
         self.rerank_sentences = rerank_sentences
         self._template_units: frozenset[str] = frozenset()
+        self._parts: dict[str, list[Passage]] = {}
+        self._subjects: list[Passage] = []
         self._template_generation: int | None = None
 
     def answer(
@@ -71,6 +82,8 @@ class ExtractiveAnswerer:
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
         if members:
             chosen = members
+        elif self._asks_for_the_subjects(info):
+            chosen = self._every_subject(max(c.evidence for c in chosen)) or chosen
         best = max(chosen, key=lambda c: c.evidence)
         evidence = judge(
             info, best.evidence, self.catalog.vocabulary, [c.unit.text for c in chosen],
@@ -105,11 +118,15 @@ class ExtractiveAnswerer:
         with the part's heading. [] when no outer heading answers better."""
         if info.entities or not (info.asks_case or info.is_list):
             return []
+        parts = self._parts_map()
         under: dict[str, list[Candidate]] = {}
         for c in candidates:
             if c.unit.heading:
-                for outer in _outer_headings(c.passage):
+                for outer in outer_headings(c.passage.metadata):
                     under.setdefault(outer, []).append(c)
+        kinds = bool(KINDS_QUESTION.search(info.text)) and len(parts) >= 2
+        if kinds:  # "What kinds of X are there?": the parts, each with its first subject
+            under = {h: [] for h in parts}
         if not under:
             return []
         outers = list(under)
@@ -122,15 +139,45 @@ class ExtractiveAnswerer:
             for sem, h in zip(closeness, outers, strict=True)
         ]
         score, heading = max(scored)
-        if score <= best + cal.SECTION_MARGIN:
+        if score <= best + cal.SECTION_MARGIN and not kinds:
             return []
         members: list[Candidate] = []
-        for c in under[heading]:
-            if all(m.passage.case != c.passage.case for m in members):
-                c.evidence = max(c.evidence, score)
-                c.section_prefix = heading.strip().rstrip(":").rstrip()
-                members.append(c)
+        for outer in outers if kinds else [heading]:
+            found = under[outer] + [
+                c for p in parts.get(outer, []) if (c := _heading_candidate(p)) is not None
+            ]
+            for c in found[:1] if kinds else found:
+                if all(m.passage.case != c.passage.case for m in members):
+                    c.evidence = max(c.evidence, score)
+                    c.section_prefix = outer.strip().rstrip(":").rstrip()
+                    members.append(c)
         return members
+
+    def _asks_for_the_subjects(self, info: QuestionInfo) -> bool:
+        """"List all the examples", "Which clusters does the report describe?": a list
+        question in words about the material itself, or in the words its parts call their
+        subjects ("clusters" under "I. Clusters started by citizens")."""
+        if not info.is_list or info.entities or info.places or not info.terms:
+            return False
+        self._learn_index()
+        named_by_parts = {t for h in self._parts for t in content_terms(h)}
+        rest = [t for t in info.terms if t not in ABOUT_THE_MATERIAL and t not in DOCUMENT_VERBS]
+        return len(rest) <= 1 and all(t in named_by_parts for t in rest) and (
+            len(rest) == 1 or bool(SUBJECT_NOUNS & set(info.terms))
+        )
+
+    def _every_subject(self, evidence: float) -> list[Candidate]:
+        """Each subject of the material by its heading line, or the first sentence of a
+        passage without one (at most ``MAX_LIST_UNITS``)."""
+        found = [
+            c for p in self._subjects
+            if (c := _heading_candidate(p) or _first_candidate(p)) is not None
+        ]
+        if len(found) < 2 or len(found) > cal.MAX_LIST_UNITS:
+            return []
+        for c in found:
+            c.evidence = max(evidence, cal.MIN_SEMANTIC)
+        return found
 
     def rank(
         self, query: str, info: QuestionInfo, passages: list[Passage]
@@ -149,14 +196,24 @@ class ExtractiveAnswerer:
         ranked = sorted(passages, key=lambda p: (-best.get(p.node_id, -9.0), order[p.node_id]))
         return ranked, candidates
 
-    def _templates(self) -> frozenset[str]:
-        """Template units of the index loaded now (found once per generation; the state of
-        the index is not read again on a question's path)."""
+    def _learn_index(self) -> None:
+        """Template units and parts of the index loaded now (found once per generation; the
+        state of the index is not read again on a question's path)."""
         generation = self.catalog.generation
         if self._template_generation != generation:
-            self._template_units = template_units(self.catalog.passages())
+            passages = self.catalog.passages()
+            self._template_units = template_units(passages)
+            self._parts = parts_of(passages)
+            self._subjects = subjects_of(passages)
             self._template_generation = generation
+
+    def _templates(self) -> frozenset[str]:
+        self._learn_index()
         return self._template_units
+
+    def _parts_map(self) -> dict[str, list[Passage]]:
+        self._learn_index()
+        return self._parts
 
     # ---- candidates and scores -----------------------------------------------------------
     @staticmethod
@@ -269,7 +326,9 @@ class ExtractiveAnswerer:
             if any(fold(c.unit.text) in fold(o.unit.text) for o in chosen):
                 continue
             chosen.append(c)
-        if info.is_list and chosen and chosen[0].unit.bullet:
+        # a list question answered by one item of a list: the whole list; a labelled bullet
+        # ("Programmes: A, B, C") is a whole answer, its siblings are other attributes
+        if info.is_list and chosen and chosen[0].unit.bullet and not chosen[0].unit.label:
             chosen = self._whole_list(chosen, candidates)
         first_seen = {c.passage.node_id: i for i, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (first_seen[c.passage.node_id], c.unit.start))
@@ -361,9 +420,17 @@ def _heading_path(p: Passage) -> list[str]:
     return [*_breadcrumb(p)[1:], str(p.metadata.get("section", ""))]
 
 
-def _outer_headings(p: Passage) -> list[str]:
-    """The headings above the passage's own, below the document title."""
-    return [h for h in _breadcrumb(p)[1:-1] if h.strip()]
+def _first_candidate(p: Passage) -> Candidate | None:
+    units = split_units(p.text, _heading_path(p))
+    return Candidate(p, cal.PART_MEMBER_RANK, units[0]) if units else None
+
+
+def _heading_candidate(p: Passage) -> Candidate | None:
+    """The passage's heading line naming its subject, as a candidate of its own."""
+    for unit in split_units(p.text, _heading_path(p)):
+        if unit.heading and subject_of(unit.text) is not None:
+            return Candidate(p, cal.PART_MEMBER_RANK, unit)
+    return None
 
 
 def _without_names(query: str, names: list[str]) -> str:
@@ -382,7 +449,7 @@ def _label_bonus(info: QuestionInfo, c: Candidate) -> float:
         return 0.0
     label_terms = set(content_terms(c.unit.label))
     if "who" in words(c.unit.label):  # "Who: A, B and C" names the members, partners ...
-        label_terms |= synonyms(stem("member"))
+        label_terms |= WHO_LISTS
     if any(synonyms(t) & label_terms for t in info.heads):
         return cal.HEAD_LABEL_BONUS
     if info.kind in words(c.unit.label) or any(synonyms(t) & label_terms for t in info.terms):

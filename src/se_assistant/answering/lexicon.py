@@ -45,6 +45,19 @@ DOCUMENT_ITSELF = frozenset(stem(w) for w in (
     "organiser", "organizer", "speaker", "presenter", "deck", "document", "session", "meeting",
 ))
 
+# what a "Who:" label lists (not "organisation": its stem is also the verb "organise")
+WHO_LISTS = frozenset(stem(w) for w in (
+    "member", "partner", "participant", "player", "actor", "stakeholder",
+))
+
+# What a document does with its subjects ("the examples the talk describes"), and what it
+# calls them in general ("list all the cases")
+DOCUMENT_VERBS = frozenset(stem(w) for w in (
+    "describe", "present", "show", "mention", "cover", "feature", "discuss", "include", "list",
+    "give", "contain", "use", "have", "talk", "about",
+))
+SUBJECT_NOUNS = frozenset(stem(w) for w in ("example", "case", "instance", "subject"))
+
 # "What was the talk called?", "the theme of the event": what a title answers
 NAMING = frozenset(stem(w) for w in ("call", "called", "title", "name", "theme", "topic", "entitle"))
 

@@ -1,0 +1,56 @@
+"""The parts a document files its subjects under ("I. Clusters started by citizens" holding
+"Acme (Lyon, FR)" and "Beta (Rome, IT)"), read off the heading paths of the chunks. They answer
+"Which X are citizen initiatives?" with every subject of the part, retrieved or not, and "What
+kinds of X are there?" with the parts themselves. Found once per index generation."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+
+from se_assistant.answering import calibration as cal
+from se_assistant.models import BREADCRUMB_SEP
+
+# "What kinds of clusters ...?", "which types of project", "the categories of": the question
+# asks for the parts, not for subjects
+KINDS_QUESTION = re.compile(
+    r"\b(?:kinds?|types?|categor(?:y|ies)|sorts?|groups?|classes|families)\s+of\b", re.IGNORECASE
+)
+
+
+def outer_headings(metadata: dict) -> list[str]:
+    """The headings above a chunk's own, below its document's title."""
+    crumbs = str(metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
+    return [h for h in crumbs[1:-1] if h.strip()]
+
+
+def subjects_of(passages: Iterable) -> list:
+    """The first passage of each subject, in reading order (at most ``cal.PARTS_MAX_CHUNKS``
+    chunks are read)."""
+    first: dict[str, object] = {}
+    for count, p in enumerate(passages):
+        if count >= cal.PARTS_MAX_CHUNKS:
+            return []
+        case = str(p.metadata.get("case", "") or "")
+        if case:
+            first.setdefault(case, p)
+    return list(first.values())
+
+
+def parts_of(passages: Iterable) -> dict[str, list]:
+    """Outer heading -> the first passage of each subject under it, in reading order.
+    Indexes over ``cal.PARTS_MAX_CHUNKS`` chunks are not read (the map is for documents with
+    a handful of parts, read on every new generation)."""
+    parts: dict[str, list] = {}
+    seen: set[tuple[str, str]] = set()
+    for count, p in enumerate(passages):
+        if count >= cal.PARTS_MAX_CHUNKS:
+            return {}
+        case = str(p.metadata.get("case", "") or "")
+        if not case:
+            continue
+        for heading in outer_headings(p.metadata):
+            if (heading, case) not in seen:
+                seen.add((heading, case))
+                parts.setdefault(heading, []).append(p)
+    return parts
