@@ -81,6 +81,10 @@ def judge(
     type_found, missing = True, ""
     if info.kind == "when":
         dated = [t for t in chosen_texts if YEAR.search(t)]
+        if not info.entities and not info.about_document:
+            # "When does the festival take place?": a date of something the question names,
+            # not the only date at hand (the units of a named subject are all about it)
+            dated = [t for t in dated if set(content_terms(t)) & set(info.terms)]
         type_found = bool(dated)
         missing = "date"
         founding = FOUNDING & set(info.terms)

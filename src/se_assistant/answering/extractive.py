@@ -4,7 +4,7 @@ the question and cites each one. It writes nothing a passage does not say."""
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -16,6 +16,7 @@ from se_assistant.answering.lexicon import (
     CONTACT_DETAIL,
     DOCUMENT_VERBS,
     NAMING,
+    SUBJECT_KINDS,
     SUBJECT_NOUNS,
     WHO_LISTS,
     synonyms,
@@ -31,7 +32,10 @@ from se_assistant.subjects import clean_heading, subject_of
 
 _LINKISH = re.compile(r"^\S*\w\.(?:[a-z]{2,}|[a-z]{2,}/\S*)$|@|^https?://")
 _CREDIT_LABELS = frozenset(
-    {"photo", "photos", "image", "picture", "source", "credit", "credits", "caption", "figure"}
+    {"photo", "photos", "image", "picture", "source", "credit", "credits", "caption", "figure",
+     # where to reach someone: an answer to a contact question only
+     "facebook", "twitter", "linkedin", "instagram", "youtube", "website", "web", "email",
+     "e-mail", "mail", "phone", "tel", "telephone", "fax", "contact"}
 )
 _QUOTES = "\"“”„«»'‘’"
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
@@ -67,11 +71,13 @@ class ExtractiveAnswerer:
         self._template_units: frozenset[str] = frozenset()
         self._parts: dict[str, list[Passage]] = {}
         self._subjects: list[Passage] = []
+        self._subject_words: frozenset[str] = frozenset()
         self._template_generation: int | None = None
 
     def answer(
         self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
     ) -> tuple[Answer, Evidence]:
+        info = self._in_the_material(info)
         ranked, candidates = self.rank(query, info, passages)
         if not candidates:
             reason = ("no passage is about " + " and ".join(info.entities) if info.entities
@@ -116,7 +122,7 @@ class ExtractiveAnswerer:
         heading "I. Clusters as a result of citizen initiatives": the subjects under the
         heading that answers better than any sentence, each by its own heading line, prefixed
         with the part's heading. [] when no outer heading answers better."""
-        if info.entities or not (info.asks_case or info.is_list):
+        if info.entities or not info.is_list:  # "Is there an X that ...?" asks for one
             return []
         parts = self._parts_map()
         under: dict[str, list[Candidate]] = {}
@@ -153,6 +159,18 @@ class ExtractiveAnswerer:
                     members.append(c)
         return members
 
+    def _in_the_material(self, info: QuestionInfo) -> QuestionInfo:
+        """The question as this material reads it: "Which X ...?" asks for one of its
+        subjects only when X is what subjects are called, in general English or in the words
+        of the parts and names of this material ("What recognition is ... asking for?" does
+        not)."""
+        if not info.asks_case or not info.asked_noun:
+            return info
+        self._learn_index()
+        if info.asked_noun in SUBJECT_KINDS or info.asked_noun in self._subject_words:
+            return info
+        return replace(info, asks_case=False, aspect="")
+
     def _asks_for_the_subjects(self, info: QuestionInfo) -> bool:
         """"List all the examples", "Which clusters does the report describe?": a list
         question in words about the material itself, or in the words its parts call their
@@ -184,6 +202,7 @@ class ExtractiveAnswerer:
     ) -> tuple[list[Passage], list[Candidate]]:
         """Passages re-ranked by their best sentence for this question (the retrieval
         order breaks ties), with the scored sentences."""
+        info = self._in_the_material(info)
         # only the named subjects' units are worth scoring (and embedding) for such a question
         candidates = about_subjects(info, self._candidates(passages))
         if not candidates:
@@ -205,6 +224,10 @@ class ExtractiveAnswerer:
             self._template_units = template_units(passages)
             self._parts = parts_of(passages)
             self._subjects = subjects_of(passages)
+            self._subject_words = frozenset(
+                t for text in [*self._parts, *(str(p.metadata.get("case")) for p in self._subjects)]
+                for t in content_terms(text)
+            )
             self._template_generation = generation
 
     def _templates(self) -> frozenset[str]:
@@ -289,6 +312,10 @@ class ExtractiveAnswerer:
 
     def _choose(self, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
         ranked = sorted(candidates, key=lambda c: c.score, reverse=True)
+        if info.first and ranked[0].unit.bullet:  # "What does it ask for first?"
+            top = ranked[0]
+            return [min((c for c in candidates if c.passage is top.passage and c.unit.bullet),
+                        key=lambda c: c.unit.start)]
         best = ranked[0].score
         limit = self.max_sentences if info.is_list else min(cal.SINGLE_ANSWER_UNITS, self.max_sentences)
         margin = cal.LIST_MARGIN if info.is_list else cal.SINGLE_MARGIN
@@ -467,9 +494,10 @@ def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:
 
 def _only_links(text: str, label: str = "") -> bool:
     """"Photo: Jane Doe", "www.example.org": a credit or an address, no statement."""
-    if label in _CREDIT_LABELS:
+    named = re.match(r"^\W*([\w -]{1,20}):\s", text)  # "*Facebook: ...*" as well
+    if fold(label or (named.group(1) if named else "")).strip() in _CREDIT_LABELS:
         return True
-    value = text.split(":", 1)[1] if re.match(r"^[\w ]{1,20}:\s", text) else text
+    value = text.split(":", 1)[1] if named else text
     return bool(value.strip()) and all(_LINKISH.search(w) for w in value.split())
 
 
@@ -509,7 +537,10 @@ def _in_places(c: Candidate, places: dict[str, list[str]]) -> bool:
 
 
 def _embedding_text(c: Candidate) -> str:
-    context = c.passage.case or str(c.passage.metadata.get("section", ""))
+    """The unit in its context: its subject, or its section's heading (not an opening's: its
+    heading is the document's title, often only a file name)."""
+    section = "" if c.passage.metadata.get("opening") else c.passage.metadata.get("section", "")
+    context = c.passage.case or str(section)
     return f"{context}: {c.unit.text}" if context else c.unit.text
 
 

@@ -57,6 +57,12 @@ DOCUMENT_VERBS = frozenset(stem(w) for w in (
     "give", "contain", "use", "have", "talk", "about",
 ))
 SUBJECT_NOUNS = frozenset(stem(w) for w in ("example", "case", "instance", "subject"))
+# what things a document is about are called in general English ("Which organisation ...?")
+SUBJECT_KINDS = SUBJECT_NOUNS | frozenset(stem(w) for w in (
+    "organisation", "organization", "project", "initiative", "network", "foundation", "company",
+    "enterprise", "business", "cooperative", "coop", "association", "group", "one", "ones",
+    "body", "institution", "programme", "program", "partner", "member", "place", "city",
+))
 
 # "What was the talk called?", "the theme of the event": what a title answers
 NAMING = frozenset(stem(w) for w in ("call", "called", "title", "name", "theme", "topic", "entitle"))

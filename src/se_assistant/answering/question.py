@@ -17,7 +17,7 @@ _LIST_START = re.compile(
     re.IGNORECASE,
 )
 _LIST_WORDS = re.compile(
-    r"\b(?:list|all|every|each|enumerate|which\s+\w+s)\b|^\s*(?:and\s+)?what\s+(?:are|were)\b|"
+    r"^\s*(?:list|enumerate|name)\b|\b(?:all|every|each|which\s+\w+s)\b|^\s*(?:and\s+)?what\s+(?:are|were)\b|"
     r"\bwhat\s+(?:did|does|do)\b.*\b(?:create|creat\w*|run|offer|include|combine|do)\b|"
     r"\bwhat\s+is\s+on\b",
     re.IGNORECASE,
@@ -42,6 +42,8 @@ class QuestionInfo:
     asks_case: bool = False  # "Which cluster ...?": the answer names one of the cases
     aspect: str = ""  # for such questions, what is asked of the case ("organises a festival")
     about_document: bool = False  # "Who gave the talk?": about the document or event itself
+    asked_noun: str = ""  # stem of X in "Which X ...?", "Is there an X that ...?"
+    first: bool = False  # "What does the list ask for first?": the first item, not the list
 
 
 def analyse(
@@ -104,6 +106,8 @@ def analyse(
         asks_case=bool(_ASKS_CASE.search(text)) and not entities,
         aspect=_aspect(text) if not entities else "",
         about_document=not entities and bool(DOCUMENT_ITSELF & set(terms)),
+        asked_noun=_asked_noun(text),
+        first=bool(_FIRST.search(text)),
     )
 
 
@@ -147,6 +151,21 @@ _SPELLED_OUT = re.compile(
     r"\bstands?\s+for\b|\bmean(?:s|ing)?\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b",
     re.IGNORECASE,
 )
+
+
+_FIRST = re.compile(r"\b(?:first|1st|top)\b(?!\s+(?:of|time))|\bto\s+begin\s+with\b", re.I)
+_ASKED_NOUN = re.compile(
+    r"^\s*(?:and\s+)?(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?([a-z-]+)|"
+    r"\bis\s+there\s+(?:a|an|any)\s+([a-z-]+)|"
+    r"\b(?:one|any|some)\s+of\s+(?:the|these|those)\s+([a-z-]+)|"
+    r"^\s*(?:are\s+there\s+)?any\s+([a-z-]+)\s+(?:that|which|who)\b"
+)
+
+
+def _asked_noun(text: str) -> str:
+    match = _ASKED_NOUN.search(fold(text))
+    noun = next((g for g in match.groups() if g), "") if match else ""
+    return stem(noun) if noun else ""
 
 
 def _aspect(text: str) -> str:

@@ -19,7 +19,7 @@ _ACK = frozenset(
 )
 _MORE = re.compile(
     r"^\s*(?:and\s+)?(?:what|anything|something|tell\s+me)\s+(?:else|more)\b|"
-    r"^\s*(?:and\s+)?(?:more|go\s+on|continue|what\s+other\s+\w+)\b",
+    r"^\s*(?:and\s+)?(?:more|go\s+on|continue)\b",
     re.IGNORECASE,
 )
 _MORE_ONLY = re.compile(
