@@ -94,7 +94,7 @@ class ExtractiveAnswerer:
         evidence = judge(
             info, best.evidence, self.catalog.vocabulary, [c.unit.text for c in chosen],
             best_cosine=best.semantic, idf=self.catalog.idf,
-            places_named=any(_says_a_place(c) for c in chosen),
+            places_named=_says_a_place(best),
         )
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence

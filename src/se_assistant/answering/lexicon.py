@@ -90,7 +90,9 @@ PLACE_NOUNS = frozenset(stem(w) for w in (
     "located", "situated", "continent", "state", "province", "nation",
 ))
 CONTACT_DETAIL = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|https?://\S+|\+?\d[\d ()/.-]{6,}\d"
+    r"[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|https?://\S+|\+?\d[\d ()/.-]{6,}\d|"
+    r"^\W*(?:facebook|twitter|linkedin|instagram|youtube|mastodon|bluesky|x)\s*:\s*\S",
+    re.IGNORECASE,
 )
 
 
