@@ -191,3 +191,58 @@ def test_questions_are_not_small_talk():
 def test_what_else_asks_for_more():
     assert asks_for_more("What else is on that list?") and asks_for_more("anything else?")
     assert not asks_for_more("What is on that list?")
+
+
+# ---- rules added for material as people have it ---------------------------------------------
+def test_a_question_about_the_document_itself_is_marked_so_its_opening_is_read():
+    assert analyse("What was the talk called?", NAMES).about_document
+    assert analyse("Who organised the event?", NAMES).about_document
+    assert not analyse("What does Acme repair?", NAMES).about_document
+
+
+def test_first_asks_for_one_item_and_list_as_a_noun_asks_for_no_list():
+    info = analyse("What does the wish list ask for first?", NAMES)
+    assert info.first and not info.is_list
+    assert analyse("List the partners of Acme", NAMES).is_list
+
+
+def test_the_noun_a_which_question_asks_for_is_kept_for_the_answerer_to_check():
+    assert analyse("Which organisation runs a bakery?", NAMES).asked_noun == stem("organisation")
+    assert analyse("Is there a lab that trains carpenters?", NAMES).asked_noun == stem("lab")
+    assert analyse("Is one of these labs running a museum?", NAMES).asks_case
+
+
+def test_how_many_counts_the_thing_asked_for_not_any_figure():
+    def grounded(question: str, text: str) -> bool:
+        info = analyse(question, NAMES)
+        return judge(info, 0.8, frozenset(info.terms), [text]).grounded
+
+    assert grounded("How many partners does Acme have?", "Acme has 12 partners in Lyon.")
+    assert not grounded("How many jobs has Acme created?", "Acme has 12 partners and creates jobs.")
+    assert grounded("How many partners does Acme have?", "Who: Alpha, Beta, Gamma and Delta")
+    assert not grounded("How much does it cost to join Acme?", "Acme has 12 partners.")
+    assert grounded("How much does it cost to join Acme?", "Membership costs 20 euros a year.")
+
+
+def test_a_when_answer_needs_a_date_of_what_is_asked():
+    info = analyse("When does the summer fair take place?", NAMES)
+    vocabulary = frozenset(info.terms)
+    assert not judge(info, 0.8, vocabulary, ["4 June 2018"]).grounded
+    assert judge(info, 0.8, vocabulary, ["The summer fair takes place on 4 June 2018."]).grounded
+
+
+def test_a_where_answer_needs_a_place():
+    info = analyse("Where was the fair held?", NAMES)
+    vocabulary = frozenset(info.terms)
+    assert not judge(info, 0.8, vocabulary, ["The fair"], places_named=False).grounded
+    assert judge(info, 0.8, vocabulary, ["The fair was held in Lyon."], places_named=True).grounded
+
+
+@pytest.mark.parametrize(("turn", "kind"), [("👍", "ack"), ("ok bye, have a nice day", "bye")])
+def test_an_emoji_or_a_farewell_is_small_talk(turn, kind):
+    assert small_talk_kind(turn, frozenset(), []) == kind
+
+
+def test_what_other_things_is_a_follow_up_question_not_a_request_for_more():
+    assert asks_for_more("What else?")
+    assert not asks_for_more("what other programmes does it have?")

@@ -151,3 +151,30 @@ def test_a_deck_title_above_subject_slides_is_not_their_subject(tmp_path):
                     "## Wish list\n\n- more funding\n", encoding="utf-8")
     documents = to_documents(load_file(path), "deck.md", str(tmp_path))
     assert [d.metadata.get("case", "") for d in documents] == ["Acme Works", ""]
+
+
+def test_a_deck_title_slide_is_the_opening_not_a_subject_and_parts_carry_over(tmp_path):
+    from pptx import Presentation
+    from pptx.util import Pt
+
+    prs = Presentation()
+    title = prs.slides.add_slide(prs.slide_layouts[0])
+    title.shapes.title.text = "Valley Day 2024"
+    for name, part in (("Acme Works (Lyon, FR)", "I. Networks started by citizens"),
+                       ("Zeta Lab (Porto, PT)", None),
+                       ("Beta Hub (Rome, IT)", "II. Networks of cities")):
+        slide = prs.slides.add_slide(prs.slide_layouts[1])
+        slide.shapes.title.text = name
+        slide.placeholders[1].text_frame.text = "Who: three carpenters"
+        if part:  # the part's name once, in a box above the title of its first slide
+            box = slide.shapes.add_textbox(0, 0, 400, 20).text_frame
+            box.text = part
+            box.paragraphs[0].runs[0].font.size = Pt(14)
+    path = tmp_path / "deck.pptx"
+    prs.save(path)
+    documents = to_documents(load_file(path), path.name, str(tmp_path))
+    assert documents[0].metadata.get("opening") and not documents[0].metadata.get("case")
+    crumbs = {d.metadata.get("case"): d.metadata["breadcrumb"] for d in documents[1:]}
+    assert "I. Networks started by citizens" in crumbs["Zeta Lab"]  # carried on
+    assert "II. Networks of cities" in crumbs["Beta Hub"]
+    assert "started by citizens" not in crumbs["Beta Hub"]

@@ -162,13 +162,16 @@ def _counts(text: str, counted: str) -> bool:
     economy structures" counts members, not jobs."""
     if not counted:
         return bool(NUMBER.search(text))
-    tokens = words(text)
-    for i, token in enumerate(tokens):
-        if NUMBER.fullmatch(token) or token.isdigit():
-            after = {stem(w) for w in tokens[i + 1 : i + 1 + COUNTED_WINDOW]}
-            if synonyms(counted) & after:
-                return True
+    for match in NUMBER.finditer(text):
+        # the words the figure qualifies: up to the next punctuation or conjunction
+        phrase = _PHRASE_END.split(text[match.end():], maxsplit=1)[0]
+        after = {stem(w) for w in words(phrase)[:COUNTED_WINDOW]}
+        if synonyms(counted) & after:
+            return True
     return False
+
+
+_PHRASE_END = re.compile(r"[,;:.()!?]|\b(?:and|or|but|while|which|that|who|to)\b", re.I)
 
 
 def _names(text: str, counted: str) -> bool:
