@@ -15,6 +15,7 @@ from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
     DOCUMENT_VERBS,
+    KINDS_OF,
     NAMING,
     SUBJECT_KINDS,
     SUBJECT_NOUNS,
@@ -25,7 +26,7 @@ from se_assistant.answering.parts import KINDS_QUESTION, outer_headings, parts_o
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
 from se_assistant.embedding import Encoder
-from se_assistant.lexical import content_terms, fold, says, words
+from se_assistant.lexical import content_terms, fold, says, stem, words
 from se_assistant.models import BREADCRUMB_SEP, Answer, Citation
 from se_assistant.retrieval import Catalog, Passage
 from se_assistant.subjects import clean_heading, subject_of
@@ -395,7 +396,16 @@ def _opening_bonus(info: QuestionInfo, c: Candidate) -> float:
         return 0.0
     text = c.unit.text.strip()
     quoted = len(text) > 2 and text[0] in _QUOTES and text[-1] in _QUOTES
-    return cal.OPENING_BONUS + (cal.TITLE_BONUS if quoted and NAMING & set(info.terms) else 0.0)
+    asked = ["who"] if info.kind == "who" else [
+        t for t in [*info.heads, info.asked_noun] if t in KINDS_OF
+    ]
+    unit_terms = {stem(w) for w in words(text)}
+    return (
+        cal.OPENING_BONUS
+        + (cal.TITLE_BONUS if quoted and NAMING & set(info.terms) else 0.0)
+        # "At which event ...?": the line naming a day or conference; "Who gave it?": a network
+        + (cal.TITLE_BONUS if any(KINDS_OF[a] & unit_terms for a in asked) else 0.0)
+    )
 
 
 _PLACE_AFTER = re.compile(r"\b(?:in|at|from|near)\s+(?:the\s+)?[A-Z][\w'’-]+")
@@ -565,7 +575,8 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             adj += cal.WHERE_HINT_BONUS
     elif info.kind == "who" and (c.unit.label == "who" or any(h in text for h in _WHO_HINTS)):
         adj += cal.WHO_HINT_BONUS
-    if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c):
+    opening = info.about_document and c.passage.metadata.get("opening")
+    if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c) and not opening:
         adj -= cal.HEADING_PENALTY
     if info.kind != "contact" and _only_links(c.unit.text, c.unit.label):
         adj -= cal.LINK_PENALTY

@@ -50,6 +50,20 @@ WHO_LISTS = frozenset(stem(w) for w in (
     "member", "partner", "participant", "player", "actor", "stakeholder",
 ))
 
+# Words naming a kind of thing a question asks for ("At which event ...?", "Who ...?"): a unit
+# naming one ("European Day of ...", "... Network") says what is asked
+KINDS_OF = {
+    stem("event"): frozenset(stem(w) for w in (
+        "day", "days", "conference", "forum", "summit", "congress", "week", "festival", "fair",
+        "symposium", "meeting", "workshop", "seminar", "expo", "exhibition", "convention",
+    )),
+    "who": frozenset(stem(w) for w in (
+        "network", "association", "foundation", "federation", "cooperative", "company",
+        "organisation", "organization", "agency", "ministry", "council", "university", "union",
+        "institute", "centre", "center", "society", "committee", "aisbl", "asbl", "ngo",
+    )),
+}
+
 # What a document does with its subjects ("the examples the talk describes"), and what it
 # calls them in general ("list all the cases")
 DOCUMENT_VERBS = frozenset(stem(w) for w in (

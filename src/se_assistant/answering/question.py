@@ -155,7 +155,8 @@ _SPELLED_OUT = re.compile(
 
 _FIRST = re.compile(r"\b(?:first|1st|top)\b(?!\s+(?:of|time))|\bto\s+begin\s+with\b", re.I)
 _ASKED_NOUN = re.compile(
-    r"^\s*(?:and\s+)?(?:which|what)\s+(?:of\s+(?:the|these|those)\s+)?([a-z-]+)|"
+    r"^\s*(?:and\s+)?(?:(?:at|in|on|from|for|to|by|with|during)\s+)?(?:which|what)\s+"
+    r"(?:of\s+(?:the|these|those)\s+)?([a-z-]+)|"
     r"\bis\s+there\s+(?:a|an|any)\s+([a-z-]+)|"
     r"\b(?:one|any|some)\s+of\s+(?:the|these|those)\s+([a-z-]+)|"
     r"^\s*(?:are\s+there\s+)?any\s+([a-z-]+)\s+(?:that|which|who)\b"
