@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Iterator
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -249,13 +250,20 @@ class Assistant:
         self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None
     ) -> list[Citation]:
         """The passages ranked highest for ``query``: hybrid retrieval shaped by the question
-        (the cases and places it names), re-ranked by each passage's best sentence."""
+        (the cases and places it names), re-ranked by each passage's best sentence; the
+        passages the extractive answer cites come first (a part's subjects, for one, may not
+        have been retrieved)."""
         from se_assistant.answering.extractive import to_citation
 
         query, info = self._understand(self.request(query).query, filters)
         passages = self._passages(query, info, filters)
         ranked, _ = self._extractive.rank(query, info, passages)
-        return [to_citation(p, i + 1) for i, p in enumerate(ranked[: top_k or self.settings.top_k])]
+        answer, _ = self._extractive.answer(query, query, info, passages)
+        found = list(answer.citations)
+        cited = {c.chunk_id for c in found}
+        found += [to_citation(p, 0) for p in ranked if p.node_id not in cited]
+        limit = top_k or self.settings.top_k
+        return [replace(c, number=i + 1) for i, c in enumerate(found[:limit])]
 
     def chat(self, filters: dict[str, Any] | None = None) -> Chat:
         """A conversation that keeps history and resolves follow-up questions."""
