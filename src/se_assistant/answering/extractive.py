@@ -293,6 +293,9 @@ class ExtractiveAnswerer:
                 + (cal.TYPED_BONUS if _names_asked_place(info, c) else 0.0)
                 # "What was the talk called?": the opening says what the document itself is
                 + _opening_bonus(info, c)
+                # a credit or a bare address answers a contact question only
+                - (cal.LINK_PENALTY if info.kind != "contact"
+                   and _only_links(c.unit.text, c.unit.label) else 0.0)
             )
             c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
             if c.unit.text in boilerplate:
@@ -358,8 +361,23 @@ class ExtractiveAnswerer:
         # ("Programmes: A, B, C") is a whole answer, its siblings are other attributes
         if info.is_list and chosen and chosen[0].unit.bullet and not chosen[0].unit.label:
             chosen = self._whole_list(chosen, candidates)
+        if parallel and parallel[0].unit.heading and info.kind == "where" and not info.places:
+            chosen = self._every_subject_too(chosen)
         first_seen = {c.passage.node_id: i for i, c in reversed(list(enumerate(chosen)))}
         return sorted(chosen, key=lambda c: (first_seen[c.passage.node_id], c.unit.start))
+
+    def _every_subject_too(self, chosen: list[Candidate]) -> list[Candidate]:
+        """"Which cities are the examples from?": every subject's heading line, retrieved or
+        not (its place is in it), after those chosen."""
+        self._learn_index()
+        chosen = [c for i, c in enumerate(chosen)
+                  if all(o.passage.case != c.passage.case for o in chosen[:i])]
+        have = {c.passage.case for c in chosen}
+        extra = [
+            c for p in self._subjects if p.metadata.get("case") not in have
+            if (c := _heading_candidate(p) or _first_candidate(p)) is not None
+        ]
+        return (chosen + extra)[: max(len(chosen), cal.MAX_LIST_UNITS)]
 
     def _whole_list(self, chosen: list[Candidate], candidates: list[Candidate]) -> list[Candidate]:
         """A list question answered by a bullet: give the bullets of that list, in order."""
@@ -578,8 +596,6 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
     opening = info.about_document and c.passage.metadata.get("opening")
     if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c) and not opening:
         adj -= cal.HEADING_PENALTY
-    if info.kind != "contact" and _only_links(c.unit.text, c.unit.label):
-        adj -= cal.LINK_PENALTY
     if c.unit.text.rstrip().endswith("?"):  # the material asking, not telling
         adj -= cal.QUESTION_UNIT_PENALTY
     elif c.unit.text.rstrip().endswith("!") and info.kind != "yes_no":  # a slogan
