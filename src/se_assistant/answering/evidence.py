@@ -108,13 +108,17 @@ def judge(
     elif info.kind == "contact":
         type_found = any(CONTACT_DETAIL.search(t) for t in chosen_texts)
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
+    if type_found and PRESENT.search(info.text) and not any(
+        YEAR.search(t) or PRESENT.search(t) for t in chosen_texts
+    ):  # "Is it still running today?": material says nothing of now unless it dates itself
+        type_found, missing = False, "statement about the present"
     evidence = Evidence(best_semantic, unknown, type_found)
     if not info.terms and not info.entities:
         evidence.reason = "the question has no words the material could answer"
     elif not type_found:
         evidence.reason = f"the material gives no {missing}"
     elif unknown:  # "the mayor of X", "the weather in X": a thing the material never names
-        evidence.reason = "the material never mentions " + _as_written(info.text, unknown)
+        evidence.reason = "the material never mentions " + as_written(info.text, unknown)
     elif best_semantic < MIN_SEMANTIC:
         evidence.reason = "no passage is close to the question"
     else:
@@ -122,7 +126,7 @@ def judge(
     return evidence
 
 
-def _as_written(question: str, stems: list[str]) -> str:
+def as_written(question: str, stems: list[str]) -> str:
     """The question's own words for some stems: 'Lisbon' rather than 'lisbon'."""
     found: dict[str, str] = {}
     for raw in re.findall(r"[\w'’-]+", question):
@@ -140,6 +144,11 @@ MONEY_QUESTION = re.compile(
 MONEY = re.compile(
     r"[€$£]\s?\d|\d\s?(?:€|\$|£)|\b\d[\d.,]*\s?(?:k|m|bn|million|billion|thousand)?\s?"
     r"(?:eur|euros?|usd|dollars?|pounds?|gbp|chf|francs?)\b", re.IGNORECASE
+)
+# a question about the present, which dated material answers only if it says so
+PRESENT = re.compile(
+    r"\b(?:today|now|nowadays|currently|still|these\s+days|at\s+the\s+moment|at\s+present|"
+    r"any\s*more|presently)\b", re.IGNORECASE
 )
 _COUNTED = re.compile(r"\bhow\s+many\s+([\w-]+)", re.IGNORECASE)
 

@@ -10,7 +10,14 @@ import numpy as np
 
 from se_assistant.answering import calibration as cal
 from se_assistant.answering.boilerplate import template_units
-from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge, lists_counted
+from se_assistant.answering.evidence import (
+    NUMBER,
+    YEAR,
+    Evidence,
+    as_written,
+    judge,
+    lists_counted,
+)
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
@@ -97,6 +104,9 @@ class ExtractiveAnswerer:
             best_cosine=best.semantic, idf=self.catalog.idf,
             places_named=_says_a_place(best),
         )
+        if evidence.grounded and not _about_the_named(info, chosen):
+            names = as_written(info.text, info.names)
+            evidence.grounded, evidence.reason = False, f"no passage says that of {names}"
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence
         return compose(question, query, chosen), evidence
@@ -139,7 +149,10 @@ class ExtractiveAnswerer:
         outers = list(under)
         vectors = self.encoder.embed([clean_heading(h) for h in outers])
         closeness = vectors @ self.encoder.embed([info.aspect or query])[0]
-        terms = set(info.terms)
+        # what is said of the subjects ("... say they create jobs"), not what they are called
+        terms = set(content_terms(info.aspect)) if info.aspect else set(info.terms) - {
+            info.asked_noun
+        }
         scored = [
             (float(sem) + cal.OVERLAP_WEIGHT * weighted_overlap(
                 terms, set(content_terms(h)), self.catalog.idf, self.catalog.max_idf), h)
@@ -473,6 +486,17 @@ def _heading_path(p: Passage) -> list[str]:
     """The headings above and of the passage: its breadcrumb below the document title, and
     its section (the title itself when a deck's first slide gave the document its title)."""
     return [*_breadcrumb(p)[1:], str(p.metadata.get("section", ""))]
+
+
+def _about_the_named(info: QuestionInfo, chosen: list[Candidate]) -> bool:
+    """"Where is ACME headquartered?" (ACME a name, not a subject of the material): an
+    attribute of a named thing is answered only by a passage that names it."""
+    if info.entities or not info.names or info.kind not in ("where", "when", "how_many", "contact"):
+        return True
+    return any(
+        set(info.names) & set(content_terms(c.passage.text + " " + c.passage.metadata.get(
+            "breadcrumb", ""))) for c in chosen
+    )
 
 
 def _first_candidate(p: Passage) -> Candidate | None:

@@ -88,6 +88,8 @@ def analyse(
         found = [*found, *asked.group(1).split()]
     # "How many partners ...?", "Who are Acme's members?": the counted or possessed noun
     found += [w for pair in _COUNTED_OR_POSSESSED.findall(head_text) for w in pair if w]
+    # "the name of the person who ...": what is named is asked for too
+    found += [m.group(1) for m in _NAME_OF.finditer(head_text)]
     heads = [t for w in found for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
@@ -138,6 +140,7 @@ _WHICH_NOUNS = re.compile(
 _HEAD_OF = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*(?=\b(?:of|for)\b)"
 )
+_NAME_OF = re.compile(r"\b(?:name|names|title)\s+of\s+(?:the|a|an|this|that|its|their)\s+([\w-]+)")
 _COUNTED_OR_POSSESSED = re.compile(r"\bhow\s+many\s+([\w-]+)|\w(?:'s|’s)\s+([\w-]+)")
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|get|got)\b\s+(?:the|its|their|his|her)\b")
 _DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|would|should)\b")

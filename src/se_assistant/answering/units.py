@@ -9,7 +9,11 @@ from dataclasses import dataclass
 
 # one or more list markers: "- ", "• ", "⇒ ", "1. ", and stacked ones such as "- ⇒ "
 _BULLET = re.compile(r"^\s*(?:(?:[-*+•▪◦●■►➢⇒→–]|\d{1,2}[.)])\s+)+")
-_SENTENCE_END = re.compile(r"(?<=[.!?])[\"”’)]?\s+(?=[A-Z“\"(ÀÉÈÒÓÍÚ])")
+# a sentence ends at . ! ? before a capital, not after a part number ("III. Clusters ...")
+_SENTENCE_END = re.compile(
+    r"(?<!^[IVXLC]\.)(?<!^[IVXLC]{2}\.)(?<!^[IVXLC]{3}\.)(?<!^[IVXLC]{4}\.)(?<=[.!?])[\"”’)]?\s+"
+    r"(?=[A-Z“\"(ÀÉÈÒÓÍÚ])"
+)
 _LABEL = re.compile(r"^([A-Za-z][\w ,'’/()-]{1,40}?)\s*:\s+\S")
 
 
