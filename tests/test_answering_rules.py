@@ -246,3 +246,11 @@ def test_an_emoji_or_a_farewell_is_small_talk(turn, kind):
 def test_what_other_things_is_a_follow_up_question_not_a_request_for_more():
     assert asks_for_more("What else?")
     assert not asks_for_more("what other programmes does it have?")
+
+
+def test_and_what_about_a_shorter_name_asks_the_last_question_of_that_subject():
+    from se_assistant.followups import resolve
+
+    standalone = resolve("and what about Zeta?", ["Acme Works"], "Who set up Acme Works?",
+                         ["Acme Works"], ["Zeta Lab"])
+    assert standalone == "Who set up Zeta Lab?"

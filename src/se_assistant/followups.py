@@ -39,8 +39,12 @@ def resolve(question: str, focus: list[str], previous_query: str | None,
     q = question.strip()
     if mentions:
         rest = _WHAT_ABOUT.sub("", _LEAD.sub("", q)).strip(" ?.!")
+        # "And Pfefferwerk?" names "Pfefferwerk Foundation" by a shorter name
         only_names = rest and all(
-            part.strip().lower() in {m.lower() for m in mentions} or not part.strip()
+            not part.strip() or any(
+                part.strip().lower() in m.lower() or m.lower() in part.strip().lower()
+                for m in mentions
+            )
             for part in re.split(r",|\band\b", rest)
         )
         if only_names and previous_query and previous_focus:

@@ -47,6 +47,7 @@ _CREDIT_LABELS = frozenset(
 )
 _QUOTES = "\"“”„«»'‘’"
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
+_BY_AGENT = re.compile(r"\b\w+(?:ed|[-\s]up|run|set|made|done|held)\s+by\s+\w", re.IGNORECASE)
 _WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "member",
               "founded", "run by")
 
@@ -615,7 +616,9 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
             h in text for h in _WHERE_HINTS
         ):
             adj += cal.WHERE_HINT_BONUS
-    elif info.kind == "who" and (c.unit.label == "who" or any(h in text for h in _WHO_HINTS)):
+    elif info.kind == "who" and (c.unit.label == "who" or _BY_AGENT.search(c.unit.text)):
+        adj += cal.WHO_AGENT_BONUS  # "Who: ...", "launched by citizens": names who does it
+    elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
         adj += cal.WHO_HINT_BONUS
     opening = info.about_document and c.passage.metadata.get("opening")
     if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c) and not opening:
