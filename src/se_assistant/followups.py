@@ -42,8 +42,7 @@ def resolve(question: str, focus: list[str], previous_query: str | None,
         # "And Pfefferwerk?" names "Pfefferwerk Foundation" by a shorter name
         only_names = rest and all(
             not part.strip() or any(
-                part.strip().lower() in m.lower() or m.lower() in part.strip().lower()
-                for m in mentions
+                f" {part.strip().lower()} " in f" {m.lower()} " for m in mentions
             )
             for part in re.split(r",|\band\b", rest)
         )

@@ -72,6 +72,8 @@ def analyse(
             entity_terms.update(content_terms(name))
             folded = folded.replace(f" {name} ", " ")
     terms = [t for t in content_terms(folded) if t not in entity_terms]
+    if _SPELLED_OUT.search(text):  # "What does X stand for?": the words ask, X is the topic
+        terms = [t for t in terms if t not in _SPELLING_WORDS]
     if _WHAT_FOR.search(text):  # "What is X for?" asks its purpose
         terms.append(stem("purpose"))
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
@@ -170,6 +172,11 @@ def _asked_noun(text: str) -> str:
     match = _ASKED_NOUN.search(fold(text))
     noun = next((g for g in match.groups() if g), "") if match else ""
     return stem(noun) if noun else ""
+
+
+_SPELLING_WORDS = frozenset(stem(w) for w in (
+    "stand", "stands", "mean", "means", "meaning", "acronym", "abbreviation", "full", "name",
+))
 
 
 def _aspect(text: str) -> str:

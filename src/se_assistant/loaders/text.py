@@ -19,6 +19,7 @@ _BULLET = re.compile(r"^\s*(?:[-*+•▪◦●■►➢⇒→–]|\d{1,2}[.)])\s
 _PART = re.compile(r"^(?:[IVXLC]+|[A-Z]|\d{1,2})\.\s+\S")  # "II. Clusters promoted by ..."
 _MARKDOWN = re.compile(r"^(#{1,6})\s+(.+?)\s*#*$")
 _LABEL_VALUE = re.compile(r"^[^:]{1,40}:\s+\S")  # "Photo: Coopcity" is a caption, not a title
+CLOSING_MAX_WORDS = 5
 _LINK = re.compile(r"^\S*[@.]\S*$|https?://|www\.")
 
 
@@ -68,6 +69,8 @@ def heading_level(lines: list[str], index: int) -> tuple[int, str] | None:
         return len(markdown.group(1)), markdown.group(2)
     if not line or len(line) > 120 or _BULLET.match(line) or _LINK.search(line):
         return None
+    if _closing_line(lines, index):
+        return 2, line
     if len(line.split()) > HEADING_MAX_WORDS or line[-1] in ".,;!?" or not any(
         c.isalpha() for c in line
     ):
@@ -83,6 +86,15 @@ def heading_level(lines: list[str], index: int) -> tuple[int, str] | None:
         following[-1] in ".!?:" and len(following.split()) > 4 and not _LINK.search(following)
     )
     return (2, line) if opens_text else None
+
+
+def _closing_line(lines: list[str], index: int) -> bool:
+    """"Thank you very much!" above the addresses of a closing slide: a short exclamation
+    that heads contact lines."""
+    line = lines[index].strip()
+    following = next((ln.strip() for ln in lines[index + 1 :] if ln.strip()), "")
+    return (line.endswith("!") and len(line.split()) <= CLOSING_MAX_WORDS and line[0].isupper()
+            and bool(following) and bool(_LINK.search(following)))
 
 
 def _paragraph_sections(text: str) -> list[Section]:
