@@ -33,8 +33,17 @@ def template_units(passages: Iterable) -> frozenset[str]:
     for index, (_, _, terms) in enumerate(shapes):
         for term in terms:
             by_term[term].append(index)
+    # a term in very many units is a word of the corpus, not of a template: pairing on it would
+    # grow with the square of its frequency, so templates are found on the other terms
+    common = {t for t, units in by_term.items() if len(units) > cal.BOILERPLATE_MAX_POSTINGS}
+    if common:
+        shapes = [(text, case, terms - common) for text, case, terms in shapes]
+        for term in common:
+            del by_term[term]
     found: set[str] = set()
     for index, (text, case, terms) in enumerate(shapes):
+        if len(terms) < cal.BOILERPLATE_MIN_TERMS:
+            continue
         shared: dict[int, int] = defaultdict(int)
         for term in terms:
             for other in by_term[term]:

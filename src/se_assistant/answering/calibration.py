@@ -48,6 +48,7 @@ BOILERPLATE_JACCARD = 0.5  # ... its terms (less the subject's names) this alike
 BOILERPLATE_SUBJECTS = 1  # ... with units of at least this many other subjects
 BOILERPLATE_MAX_UNITS = 50_000  # larger indexes are not searched for templates
 PARTS_MAX_CHUNKS = 50_000  # larger indexes are not read for the parts subjects are filed under
+BOILERPLATE_MAX_POSTINGS = 200  # terms in more units than this are not paired on
 BOILERPLATE_MIN_TERMS = 5  # shorter units are never boilerplate
 LINK_PENALTY = 0.30  # a credit ("Photo: ...") or web address answers only contact questions
 QUESTION_UNIT_PENALTY = 0.30  # a question in the material answers no question

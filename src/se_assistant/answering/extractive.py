@@ -494,10 +494,11 @@ def _about_the_named(info: QuestionInfo, chosen: list[Candidate]) -> bool:
     attribute of a named thing is answered only by a passage that names it."""
     if info.entities or not info.names or info.kind not in ("where", "when", "how_many", "contact"):
         return True
-    return any(
-        set(info.names) & set(content_terms(c.passage.text + " " + c.passage.metadata.get(
-            "breadcrumb", ""))) for c in chosen
-    )
+    return any(set(info.names) & set(content_terms(" ".join([
+        c.passage.text, str(c.passage.metadata.get("breadcrumb", "")), str(c.passage.case),
+        str(c.passage.metadata.get("aliases", "")), *c.passage.places_as_written,
+        *c.passage.places,
+    ]))) for c in chosen)
 
 
 def _first_candidate(p: Passage) -> Candidate | None:
