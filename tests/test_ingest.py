@@ -296,3 +296,22 @@ def test_the_corpus_moved_to_another_folder_is_the_same_corpus(tmp_path, corpus_
     again = ingest(settings.with_overrides(corpus_dir=moved), progress=False)
     assert again.embedded == 0 and again.chunks == first.chunks
     assert len(again.unchanged) == 6
+
+
+def test_small_batches_split_ahead_write_the_same_chunks_as_one_batch(tmp_path, corpus_copy,
+                                                                      monkeypatch):
+    """The next batch of sections is split on a thread while this one is embedded: batch
+    boundaries change nothing that is written (ids, texts, metadata, chunk counts)."""
+    import se_assistant.ingestion as ingestion
+
+    whole = Settings.load(data_dir=tmp_path / "whole", corpus_dir=corpus_copy)
+    ingest(whole, progress=False)
+    monkeypatch.setattr(ingestion, "DOCUMENT_BATCH", 3)
+    monkeypatch.setattr(ingestion, "NODE_BATCH", 2)
+    pieces = Settings.load(data_dir=tmp_path / "pieces", corpus_dir=corpus_copy)
+    report = ingest(pieces, progress=False)
+
+    assert report.embedded == len(_chroma_chunks(whole)) > 2 * 3
+    assert _chroma_chunks(pieces) == _chroma_chunks(whole)
+    assert _bm25_ids(pieces) == _bm25_ids(whole)
+    assert ingestion.index_contents(pieces).consistent

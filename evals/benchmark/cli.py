@@ -41,6 +41,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--runs", type=int, default=None, help="runs per measurement (default 3)")
     p.add_argument("--out", type=Path, default=None, help="report folder (default evals/reports)")
     p.add_argument("--keep", action="store_true", help="keep the data dirs and corpora made")
+    p.add_argument("--reuse", type=Path, default=None, metavar="DIR",
+                   help="a folder kept by --keep: a generated size whose gen-SIZE-corpus and "
+                   "gen-SIZE-data-0 are there is measured on a copy, without a first ingest")
     # internal: the latency worker
     p.add_argument("--worker", choices=["latency"], help=argparse.SUPPRESS)
     p.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
@@ -106,17 +109,25 @@ def main(argv: list[str] | None = None) -> int:
             baseline=True))
         for size in sizes:
             name = f"gen-{size}"
-            corpus = work / f"{name}-corpus"
-            t0 = time.perf_counter()
-            shutil.copytree(bundled, corpus / "bundled")
-            info = generate_corpus(corpus / "generated", size)
-            info["seconds"] = round(time.perf_counter() - t0, 2)
-            results["generated"][name] = info
-            print(f"bench: {name}: {info['files']} files, {info['sections']} sections", flush=True)
+            kept = args.reuse / f"{name}-corpus" if args.reuse else None
+            reuse = args.reuse / f"{name}-data-0" if args.reuse else None
+            if kept is not None and kept.is_dir() and reuse is not None and reuse.is_dir():
+                # the corpus stays where it was ingested from: its path is part of its identity
+                corpus = kept
+                print(f"bench: {name}: reusing {corpus} and {reuse}", flush=True)
+            else:
+                corpus, reuse = work / f"{name}-corpus", None
+                t0 = time.perf_counter()
+                shutil.copytree(bundled, corpus / "bundled")
+                info = generate_corpus(corpus / "generated", size)
+                info["seconds"] = round(time.perf_counter() - t0, 2)
+                results["generated"][name] = info
+                print(f"bench: {name}: {info['files']} files, {info['sections']} sections",
+                      flush=True)
             # one first ingest of a large corpus is minutes of embedding; re-ingests repeat
             results["corpora"].append(measure_corpus(
                 name, corpus, work, first_runs=1, runs=runs, questions=questions,
-                baseline=False))
+                baseline=False, reuse=reuse))
             print(f"  [{name}] the ingest reported {results['corpora'][-1]['chunks']} chunks "
                   f"(asked for about {size})", flush=True)
     finally:

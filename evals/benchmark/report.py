@@ -30,12 +30,14 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         lat, cpu = c["latency"]["ours_ms"], c["latency"]["ours_cpu_ms"]["median"]
 
         def cell(phase: str, digits: int, c: dict = c) -> str:
+            if "wall_s" not in c[phase]:
+                return "reused"
             wall, used = c[phase]["wall_s"]["median"], c[phase]["cpu_s"]["median"]
             return f"{wall:.{digits}f} ({used:.{digits}f})"
 
         lines.append(
             f"| {c['name']} | {c['chunks']} | {cell('first_ingest', 1)} | "
-            f"{c['first_ingest']['chunks_per_s']:g} | {cell('reingest', 2)} | "
+            f"{c['first_ingest'].get('chunks_per_s', '–')} | {cell('reingest', 2)} | "
             f"{cell('cold_ask', 2)} | {lat['median']:.1f} / {lat['p95']:.1f} ({cpu:.1f}) | "
             f"{c['latency']['filtered_ms']['median']:.1f} ({c['latency']['filter_keeps']}) | "
             f"{c['peak_rss_mb']:.0f} | {c['load_average_at_start'][0]:g} |")
@@ -91,7 +93,9 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
     ax.set(title="warm question latency", xlabel="chunks", ylabel="ms", xscale="log")
     ax.legend(fontsize=7)
     ax = axes[0][1]
-    ax.plot(x, [c["first_ingest"]["chunks_per_s"] for c in corpora], "o-", label="first ingest")
+    ingested = [c for c in corpora if "chunks_per_s" in c["first_ingest"]]
+    ax.plot([c["chunks"] for c in ingested], [c["first_ingest"]["chunks_per_s"] for c in ingested],
+            "o-", label="first ingest")
     ax.axhline(150, color="red", lw=0.8, ls=":", label="target 150 chunks/s")
     ax.set(title="first ingest throughput (whole process)", xlabel="chunks", ylabel="chunks/s",
            xscale="log")
@@ -107,7 +111,7 @@ def write_plot(results: dict[str, Any], path: Path) -> None:
     ax = axes[1][1]
     for key, label in (("first_ingest", "first ingest"), ("reingest", "re-ingest"),
                        ("cold_ask", "cold ask"), ("latency", "warm questions")):
-        ax.plot(x, [c[key]["peak_rss_mb"] for c in corpora], "o-", label=label)
+        ax.plot(x, [c[key].get("peak_rss_mb", float("nan")) for c in corpora], "o-", label=label)
     ax.axhline(2500, color="red", lw=0.8, ls=":", label="target 2.5 GB (100k)")
     ax.set(title="peak memory (max RSS)", xlabel="chunks", ylabel="MB", xscale="log")
     ax.legend(fontsize=7)
