@@ -147,11 +147,11 @@ MUTANTS: dict[str, Mutant] = {
         (ANSWERS, "-k", "odd_questions or many_questions")),
     "filter-keeps-first-value": Mutant(
         "a filter on several values keeps only the first",
-        "se_assistant.retrieval:HybridRetriever.normalise_filters", _first_value_only,
+        "se_assistant.retrieval.catalog:Catalog.normalise_filters", _first_value_only,
         (ANSWERS, "-k", "filters_restrict")),
     "unknown-filter-value-ignored": Mutant(
         "a filter value the index does not hold filters nothing",
-        "se_assistant.retrieval:HybridRetriever.normalise_filters", _unknown_values_dropped,
+        "se_assistant.retrieval.catalog:Catalog.normalise_filters", _unknown_values_dropped,
         ("tests/test_filtered_search.py",)),
     "single-file-ingest-drops-siblings": Mutant(
         "ingesting one file removes the other files of its folder",

@@ -13,10 +13,10 @@ def test_filtered_dense_search_matches_chromas_filtered_query(assistant, filters
     retriever = assistant.retriever
     retriever.ensure_loaded()
     query = "how is the cluster funded and who runs it?"
-    ours = retriever._dense(query, filters, 8)
+    ours = retriever.dense.search(query, filters, 8)
     key, values = next(iter(filters.items()))
-    theirs = retriever._collection.query(
-        query_embeddings=[retriever.embed_query(query).tolist()], n_results=8,
+    theirs = retriever.dense.collection.query(
+        query_embeddings=[retriever.encoder.embed_query(query).tolist()], n_results=8,
         where={key: {"$in": values}}, include=["distances"],
     )
     assert theirs["ids"][0], "the filter keeps some chunks, so the checks below run"
@@ -32,13 +32,13 @@ def test_a_filter_value_that_matches_nothing_finds_nothing(assistant):
     retriever = assistant.retriever
     retriever.ensure_loaded()
     query = "how is the cluster funded and who runs it?"
-    theirs = retriever._collection.query(
-        query_embeddings=[retriever.embed_query(query).tolist()], n_results=8,
+    theirs = retriever.dense.collection.query(
+        query_embeddings=[retriever.encoder.embed_query(query).tolist()], n_results=8,
         where={"case": {"$in": ["Nowhere"]}}, include=["distances"],
     )
     assert theirs["ids"][0] == []
-    assert retriever._dense(query, {"case": ["Nowhere"]}, 8) == []
-    assert retriever._keyword(query, {"case": ["Nowhere"]}, 8) == []
+    assert retriever.dense.search(query, {"case": ["Nowhere"]}, 8) == []
+    assert retriever.keyword.search(query, {"case": ["Nowhere"]}, 8) == []
     assert retriever.search(query, filters={"case": "Nowhere"}) == []
     answer = assistant.ask(query, filters={"case": "Nowhere"})
     assert not answer.grounded and not answer.citations and not answer.related

@@ -28,9 +28,9 @@ def lint_imports(root: Path) -> subprocess.CompletedProcess[str]:
 
 @pytest.fixture
 def project_copy(tmp_path) -> Path:
-    """The package, ui/, evals/ and pyproject.toml copied to a temporary root."""
+    """The package, evals/ and pyproject.toml copied to a temporary root."""
     ignore = shutil.ignore_patterns("__pycache__", "reports")
-    for folder in ("src", "ui", "evals"):
+    for folder in ("src", "evals"):
         shutil.copytree(REPO / folder, tmp_path / folder, ignore=ignore, symlinks=True)
     shutil.copy(REPO / "pyproject.toml", tmp_path / "pyproject.toml")
     return tmp_path
@@ -43,18 +43,21 @@ def test_the_contracts_hold_on_the_tree():
 
 
 def test_the_ui_importing_an_internal_module_breaks_the_public_api_contract(project_copy):
-    (project_copy / "ui" / "sneaky.py").write_text(
+    (project_copy / "src" / "se_assistant" / "ui" / "sneaky.py").write_text(
         "from se_assistant.retrieval import HybridRetriever\n", "utf-8"
     )
     result = lint_imports(project_copy)
     assert result.returncode == 1
     assert "use only the public API" in result.stdout and "BROKEN" in result.stdout
-    assert "ui.sneaky -> se_assistant.retrieval" in result.stdout
+    assert "se_assistant.ui.sneaky -> se_assistant.retrieval" in result.stdout
 
 
-def test_the_ui_importing_the_top_level_package_keeps_the_contract(project_copy):
-    (project_copy / "ui" / "polite.py").write_text(
-        "from se_assistant import Assistant, Settings\n", "utf-8"
+def test_the_ui_importing_the_top_level_package_and_its_own_modules_keeps_the_contract(
+    project_copy,
+):
+    (project_copy / "src" / "se_assistant" / "ui" / "polite.py").write_text(
+        "from se_assistant import Assistant, Settings\nfrom se_assistant.ui import render\n",
+        "utf-8",
     )
     result = lint_imports(project_copy)
     assert result.returncode == 0, result.stdout + result.stderr

@@ -1,24 +1,9 @@
-"""The window's HTML building (ui/render.py), its conversation store and the `ui` command:
-no browser, no server."""
+"""The window's HTML building (se_assistant/ui/render.py), its conversation store and the
+`ui` command: no browser, no server."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-
-import pytest
-from ui_server import REPO
-
-
-def _load(name: str):
-    spec = importlib.util.spec_from_file_location(f"uitest_{name}", REPO / "ui" / f"{name}.py")
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[spec.name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _load("render")
+from se_assistant.ui import render
 
 PAYLOAD = '<script>x()</script><img src=x onerror="y()"> [a](javascript:z) ${w} {{v}}'
 
@@ -77,9 +62,7 @@ def test_panel_cards_carry_title_locator_source_and_marked_quote():
 
 
 def test_conversations_are_kept_by_id_and_bounded():
-    from se_assistant.commands.ui import load_app
-
-    app = load_app()
+    from se_assistant.ui import app
 
     class FakeAssistant:
         def chat(self):
@@ -119,19 +102,16 @@ def test_bad_auth_flag_is_a_one_line_error(capsys):
 
 def test_launch_options_bind_loopback_and_split_auth():
     from se_assistant import Settings
-    from se_assistant.commands.ui import load_app
-
-    app = load_app()
+    from se_assistant.ui import app
     options = app.launch_options(Settings.load(ui_auth="ann:pa:ss"))
     assert options["server_name"] == "127.0.0.1"
     assert options["auth"] == ("ann", "pa:ss")
 
 
-@pytest.mark.parametrize("name", ["app.py", "render.py", "assets/app.css"])
-def test_ui_files_ship_where_the_command_looks(name):
-    from se_assistant.commands.ui import app_path
+def test_the_window_finds_its_style_and_script_beside_it():
+    from se_assistant.ui import app
 
-    assert (app_path().parent / name).is_file()
+    assert app.CSS_PATH.is_file() and app.JS_PATH.is_file()
 
 
 # ---- answers keep their sources; provenance; bullets and tables ---------------------------
@@ -228,9 +208,7 @@ def test_material_table_lists_failures_first_with_their_reasons():
 
 
 def test_examples_are_five_answerable_and_one_labelled_unanswerable():
-    from se_assistant.commands.ui import load_app
-
-    app = load_app()
+    from se_assistant.ui import app
 
     class Subjects:
         def __init__(self, names):

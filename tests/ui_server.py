@@ -19,16 +19,16 @@ def free_port() -> int:
 @contextmanager
 def running_app(data_dir: Path, corpus_dir: Path, **overrides: object
                 ) -> Iterator[tuple[str, object]]:
-    """Start ``ui/app.py`` the way ``se-assistant ui`` does (ingest first, then serve on
+    """Start the chat window (``se_assistant.ui.app``) the way ``se-assistant ui`` does (ingest first, then serve on
     127.0.0.1), with any other settings in ``overrides``; yield its URL and Assistant; always
     stop it."""
     from se_assistant import Assistant, Settings
-    from se_assistant.commands.ui import load_app
+    from se_assistant.ui import app
 
     settings = Settings.load(data_dir=data_dir, corpus_dir=corpus_dir, ui_port=free_port(),
                              **overrides)
     assistant = Assistant(settings)
-    demo = load_app().launch(settings, assistant=assistant, block=False, out=lambda *_: None)
+    demo = app.launch(settings, assistant=assistant, block=False, out=lambda *_: None)
     try:
         yield f"http://127.0.0.1:{settings.ui_port}/", assistant
     finally:

@@ -272,8 +272,10 @@ class Assistant:
         if self._answerer is None:
             from se_assistant.answering.extractive import ExtractiveAnswerer
 
+            retriever = self.retriever
             self._answerer = ExtractiveAnswerer(
-                self.retriever, self.settings.max_answer_sentences, self.settings.rerank_sentences
+                retriever.encoder, retriever.catalog, self.settings.max_answer_sentences,
+                self.settings.rerank_sentences,
             )
         return self._answerer
 

@@ -14,9 +14,10 @@ from se_assistant.answering.evidence import NUMBER, YEAR, Evidence, judge
 from se_assistant.answering.lexicon import CONTACT_DETAIL, synonyms
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
+from se_assistant.embedding import Encoder
 from se_assistant.lexical import content_terms, fold, says, words
 from se_assistant.models import BREADCRUMB_SEP, Answer, Citation
-from se_assistant.retrieval import HybridRetriever, Passage
+from se_assistant.retrieval import Catalog, Passage
 from se_assistant.subjects import clean_heading, subject_of
 
 _LINKISH = re.compile(r"^\S*\w\.(?:[a-z]{2,}|[a-z]{2,}/\S*)$|@|^https?://")
@@ -44,9 +45,13 @@ class ExtractiveAnswerer:
     """Answers from passages alone; needs no language model."""
 
     def __init__(
-        self, retriever: HybridRetriever, max_sentences: int = 4, rerank_sentences: int = 48
+        self, encoder: Encoder, catalog: Catalog, max_sentences: int = 4,
+        rerank_sentences: int = 48,
     ):
-        self.retriever = retriever
+        """``encoder``: unit-length vectors for questions and units (a cached one on the hot
+        path); ``catalog``: the loaded index's words, idf and chunks."""
+        self.encoder = encoder
+        self.catalog = catalog
         self.max_sentences = max_sentences
         self.rerank_sentences = rerank_sentences
         self._template_units: frozenset[str] = frozenset()
@@ -67,8 +72,8 @@ class ExtractiveAnswerer:
             chosen = members
         best = max(chosen, key=lambda c: c.evidence)
         evidence = judge(
-            info, best.evidence, self.retriever.vocabulary, [c.unit.text for c in chosen],
-            best_cosine=best.semantic, idf=self.retriever.idf,
+            info, best.evidence, self.catalog.vocabulary, [c.unit.text for c in chosen],
+            best_cosine=best.semantic, idf=self.catalog.idf,
         )
         if not evidence.grounded:
             return refusal(question, query, ranked, evidence), evidence
@@ -82,8 +87,8 @@ class ExtractiveAnswerer:
         on); their ranking used the cosine without the name."""
         if not info.entities:
             return chosen
-        vectors = self.retriever.embed([_embedding_text(c) for c in chosen])
-        named = vectors @ self.retriever.embed_query(info.aspect or query)
+        vectors = self.encoder.embed([_embedding_text(c) for c in chosen])
+        named = vectors @ self.encoder.embed([info.aspect or query])[0]
         for c, sem in zip(chosen, named, strict=True):
             c.evidence += float(sem) - c.semantic
             c.semantic = float(sem)
@@ -106,12 +111,12 @@ class ExtractiveAnswerer:
         if not under:
             return []
         outers = list(under)
-        vectors = self.retriever.embed([clean_heading(h) for h in outers])
-        closeness = vectors @ self.retriever.embed_query(info.aspect or query)
+        vectors = self.encoder.embed([clean_heading(h) for h in outers])
+        closeness = vectors @ self.encoder.embed([info.aspect or query])[0]
         terms = set(info.terms)
         scored = [
             (float(sem) + cal.OVERLAP_WEIGHT * weighted_overlap(
-                terms, set(content_terms(h)), self.retriever.idf, self.retriever.max_idf), h)
+                terms, set(content_terms(h)), self.catalog.idf, self.catalog.max_idf), h)
             for sem, h in zip(closeness, outers, strict=True)
         ]
         score, heading = max(scored)
@@ -145,10 +150,9 @@ class ExtractiveAnswerer:
     def _templates(self) -> frozenset[str]:
         """Template units of the index loaded now (found once per generation; the state of
         the index is not read again on a question's path)."""
-        loaded = self.retriever.version
-        generation = loaded.generation if loaded is not None else None
+        generation = self.catalog.generation
         if self._template_generation != generation:
-            self._template_units = template_units(self.retriever.all_chunks())
+            self._template_units = template_units(self.catalog.passages())
             self._template_generation = generation
         return self._template_units
 
@@ -167,7 +171,7 @@ class ExtractiveAnswerer:
     def _score(self, query: str, info: QuestionInfo, candidates: list[Candidate]) -> list[Candidate]:
         """Score the candidates worth embedding and return them (see ``_worth_embedding``)."""
         terms = set(info.terms)
-        idf, top = self.retriever.idf, self.retriever.max_idf
+        idf, top = self.catalog.idf, self.catalog.max_idf
         overlaps: dict[int, float] = {}
         for c in candidates:
             unit_terms = set(
@@ -189,8 +193,8 @@ class ExtractiveAnswerer:
             # "Which cluster organises a film festival?": every case is a cluster, so the unit
             # must match what is said of it ("organises a film festival"), not "cluster"
             asked = info.aspect or query
-        vectors = self.retriever.embed(texts)
-        semantic = vectors @ self.retriever.embed_query(asked)
+        vectors = self.encoder.embed(texts)
+        semantic = vectors @ self.encoder.embed([asked])[0]
         for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
             c.vector = vec
             c.semantic = float(sem)

@@ -11,8 +11,9 @@ from __future__ import annotations
 import threading
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any
 
+from se_assistant.embedding.encoder import Encoder, FakeEncoder
 from se_assistant.embedding.model_path import resolve_model_path
 from se_assistant.embedding.onnx_encoder import OnnxEncoder
 from se_assistant.embedding.onnx_export import ExportError, export_folder
@@ -20,23 +21,13 @@ from se_assistant.embedding.torch_encoder import TorchEncoder
 from se_assistant.errors import SettingsError
 
 if TYPE_CHECKING:
-    import numpy as np
     from llama_index.core.base.embeddings.base import BaseEmbedding
 
     from se_assistant.settings import Settings
 
-__all__ = ["Encoder", "load_embed_model", "load_encoder", "resolve_model_path"]
+__all__ = ["Encoder", "FakeEncoder", "load_embed_model", "load_encoder", "resolve_model_path"]
 
 _lock = threading.Lock()
-
-
-class Encoder(Protocol):
-    """What the rest of the code needs of a model: unit-length float32 vectors for texts."""
-
-    precision: str
-    dimension: int
-
-    def embed(self, texts: list[str]) -> np.ndarray: ...
 
 
 def load_encoder(settings: Settings, precision: str = "float32", bulk: bool = False) -> Encoder:

@@ -3,9 +3,10 @@ passages beside it (every answer keeps its own; a click on an earlier answer or 
 them again), narrow the conversation to one subject; a Material tab lists what is ingested,
 failures first, takes new files, removes and previews documents and re-ingests the folder.
 
-Started by ``se-assistant ui`` (which loads this file by path), or from Python::
+Started by ``se-assistant ui``, or from Python::
 
     from se_assistant import Settings
+    from se_assistant.ui.app import launch
     launch(Settings.load())
 
 It uses only the public API of ``se_assistant``. Gradio is imported at the top because this
@@ -14,20 +15,18 @@ module is only ever loaded to run the window.
 
 from __future__ import annotations
 
-import importlib.util
 import logging
-import sys
 import threading
 import uuid
 from collections import OrderedDict
 from datetime import datetime
 from pathlib import Path
-from types import ModuleType
 from typing import Any
 
 import gradio as gr
 
 from se_assistant import Assistant, Chat, SeAssistantError, Settings
+from se_assistant.ui import render
 
 log = logging.getLogger("se_assistant.ui")
 
@@ -55,22 +54,6 @@ SUBJECT_TEMPLATES = ("What is the objective of {}?", "Who is involved in {}?")
 GENERIC_EXAMPLE = "What is this material about?"
 UNANSWERABLE_EXAMPLE = "What is the capital of Australia?"
 UNANSWERABLE_LABEL = "Not in the material (shows a refusal): What is the capital of Australia?"
-
-
-def _sibling(name: str) -> ModuleType:
-    """Load ``ui/<name>.py``: ui/ is a folder loaded by path, not an importable package."""
-    module_name = f"se_assistant_ui_{name}"
-    if module_name in sys.modules:
-        return sys.modules[module_name]
-    spec = importlib.util.spec_from_file_location(module_name, HERE / f"{name}.py")
-    assert spec is not None and spec.loader is not None
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[module_name] = module
-    spec.loader.exec_module(module)
-    return module
-
-
-render = _sibling("render")
 
 
 class Conversations:
