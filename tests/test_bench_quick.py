@@ -3,7 +3,6 @@ loadable files of every format. No timing is asserted."""
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -12,15 +11,15 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parents[1]
-SCRIPT = REPO / "evals" / "bench.py"
 
 
-def _bench_module():
-    spec = importlib.util.spec_from_file_location("bench_script", SCRIPT)
-    module = importlib.util.module_from_spec(spec)
-    sys.modules["bench_script"] = module  # dataclasses look their module up there
-    spec.loader.exec_module(module)
-    return module
+@pytest.fixture
+def generate_corpus(monkeypatch):
+    """The bench's corpus generator, imported as ``python evals/bench.py`` imports it."""
+    monkeypatch.syspath_prepend(str(REPO / "evals"))
+    from benchmark.corpus import generate_corpus
+
+    return generate_corpus
 
 
 @pytest.mark.slow
@@ -60,11 +59,11 @@ def test_quick_mode_through_the_cli_writes_json_markdown_and_png(tmp_path):
     assert (out / "bench-quick.png").read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_generated_corpus_has_every_format_and_one_section_per_requested_chunk(tmp_path):
+def test_generated_corpus_has_every_format_and_one_section_per_requested_chunk(
+        tmp_path, generate_corpus):
     from se_assistant.loaders import load_file
 
-    bench = _bench_module()
-    info = bench.generate_corpus(tmp_path, 70)
+    info = generate_corpus(tmp_path, 70)
     files = sorted(p for p in tmp_path.rglob("*") if p.is_file())
     assert {p.suffix for p in files} == {".md", ".txt", ".html"}
     assert info["files"] == len(files) and info["sections"] == 70
@@ -75,10 +74,25 @@ def test_generated_corpus_has_every_format_and_one_section_per_requested_chunk(t
     assert load_file(markdown).metadata.get("city")  # front matter was read
 
 
-def test_generated_corpus_is_the_same_for_the_same_seed(tmp_path):
-    bench = _bench_module()
-    bench.generate_corpus(tmp_path / "a", 25, seed=3)
-    bench.generate_corpus(tmp_path / "b", 25, seed=3)
+def test_generated_corpus_is_the_same_for_the_same_seed(tmp_path, generate_corpus):
+    generate_corpus(tmp_path / "a", 25, seed=3)
+    generate_corpus(tmp_path / "b", 25, seed=3)
     a = {p.relative_to(tmp_path / "a"): p.read_text() for p in (tmp_path / "a").rglob("*.*")}
     b = {p.relative_to(tmp_path / "b"): p.read_text() for p in (tmp_path / "b").rglob("*.*")}
     assert a == b
+
+
+def test_the_wheel_does_not_carry_the_benchmark():
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text())
+    wheel = project["tool"]["hatch"]["build"]["targets"]["wheel"]
+    assert wheel["packages"] == ["src/se_assistant"]
+    assert not any("bench" in k or "evals" in k for k in wheel.get("force-include", {}))
+
+
+def test_bench_help_runs_from_the_script_path():
+    done = subprocess.run([sys.executable, str(REPO / "evals" / "bench.py"), "--help"],
+                          capture_output=True, text=True, timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "--with-100k" in done.stdout

@@ -312,3 +312,22 @@ def test_a_metadata_field_a_chunk_no_longer_has_is_removed_on_re_ingest(tmp_path
     chunks = _chroma_chunks(settings).values()
     assert chunks and not any(m.get("city") for m in chunks)
     assert not any(entry.get("city") for entry in _bm25_metadata(settings))
+
+
+def test_small_batches_split_ahead_write_the_same_chunks_as_one_batch(tmp_path, corpus_copy,
+                                                                      monkeypatch):
+    """The next batch of sections is split on a thread while this one is embedded: batch
+    boundaries change nothing that is written (ids, texts, metadata, chunk counts)."""
+    import se_assistant.ingestion as ingestion
+
+    whole = Settings.load(data_dir=tmp_path / "whole", corpus_dir=corpus_copy)
+    ingest(whole, progress=False)
+    monkeypatch.setattr(ingestion, "DOCUMENT_BATCH", 3)
+    monkeypatch.setattr(ingestion, "NODE_BATCH", 2)
+    pieces = Settings.load(data_dir=tmp_path / "pieces", corpus_dir=corpus_copy)
+    report = ingest(pieces, progress=False)
+
+    assert report.embedded == len(_chroma_chunks(whole)) > 2 * 3
+    assert _chroma_chunks(pieces) == _chroma_chunks(whole)
+    assert _bm25_ids(pieces) == _bm25_ids(whole)
+    assert ingestion.index_contents(pieces).consistent

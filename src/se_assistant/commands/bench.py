@@ -29,13 +29,13 @@ def register(subparsers, common: argparse.ArgumentParser) -> None:
 
 
 def bench_script() -> Path:
-    """evals/bench.py of a repository checkout, else the copy packaged in the wheel."""
-    path = project_file("evals/bench.py", "_bench.py")
+    """evals/bench.py of the repository checkout (the benchmark is not in the wheel)."""
+    path = project_file("evals/bench.py")
     if path is not None:
         return path
     raise SeAssistantError(
-        "the benchmark script is missing (neither evals/bench.py nor se_assistant/_bench.py); "
-        "run from a checkout of the repository or reinstall se-assistant"
+        "the benchmark runs from a checkout of the repository (evals/bench.py), not from an "
+        "installed wheel; clone the repository and run `se-assistant bench` there"
     )
 
 

@@ -56,6 +56,7 @@ class Catalog:
         self._corpus: list[dict] = []
         self._rows_by: dict[str, dict[str, list[int]]] = {}
         self._passages: dict[int, Passage] = {}
+        self._row_of_id: dict[str, int] | None = None
 
     def learn(self, index: KeywordIndex | None, generation: int | None) -> None:
         """Learn the chunks of ``index`` (the keyword index of ``generation``; None: no chunks)."""
@@ -100,6 +101,7 @@ class Catalog:
         idf, max_idf = _idf(bm25)
         # all learned: the generation's state replaces the previous one's in one go
         self._corpus, self._passages, self._rows_by = corpus, {}, rows_by
+        self._row_of_id: dict[str, int] | None = None
         self.entities, self.filter_values, self.vocabulary = entities, values, vocabulary
         self.idf, self.max_idf, self.generation = idf, max_idf, generation
 
@@ -119,6 +121,12 @@ class Catalog:
 
     def node_id(self, row: int) -> str:
         return str(self._corpus[row]["node_id"])
+
+    def row_of(self, node_id: str) -> int | None:
+        """The row of the chunk ``node_id`` (None when the keyword index does not hold it)."""
+        if self._row_of_id is None:  # built on first use, once per generation
+            self._row_of_id = {str(e["node_id"]): row for row, e in enumerate(self._corpus)}
+        return self._row_of_id.get(node_id)
 
     def passages(self) -> list[Passage]:
         """Every chunk, as fresh unscored passages."""

@@ -1,0 +1,1 @@
+"""The parts of the benchmark run by ``evals/bench.py`` (see its docstring)."""
