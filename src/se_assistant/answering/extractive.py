@@ -45,7 +45,9 @@ _CREDIT_LABELS = frozenset(
      "facebook", "twitter", "linkedin", "instagram", "youtube", "website", "web", "email",
      "e-mail", "mail", "phone", "tel", "telephone", "fax", "contact"}
 )
+_BEFORE_PARENTHESIS = re.compile(r"([\w'’-]+)\s+([\w'’-]+)\s*\(")
 _QUOTES = "\"“”„«»'‘’"
+_CREDIT_TERMS = frozenset(stem(w) for w in ("photo", "picture", "image", "credit", "caption"))
 _WHERE_HINTS = ("based", "located", "city", "region", "country", " in ")
 _BY_AGENT = re.compile(r"\b\w+(?:ed|[-\s]up|run|set|made|done|held)\s+by\s+\w", re.IGNORECASE)
 _WHO_HINTS = ("by ", "who", "partner", "involved", "launched", "set up", "set-up", "member",
@@ -103,7 +105,10 @@ class ExtractiveAnswerer:
         evidence = judge(
             info, best.evidence, self.catalog.vocabulary, [c.unit.text for c in chosen],
             best_cosine=best.semantic, idf=self.catalog.idf,
-            places_named=_says_a_place(best),
+            # "Where is the photo from?": a credit line says where from
+            places_named=_says_a_place(best) or (
+                _asks_credit(info) and _only_links(best.unit.text, best.unit.label)
+            ),
         )
         if evidence.grounded and not _about_the_named(info, chosen):
             names = as_written(info.text, info.names)
@@ -308,7 +313,7 @@ class ExtractiveAnswerer:
                 # "What was the talk called?": the opening says what the document itself is
                 + _opening_bonus(info, c)
                 # a credit or a bare address answers a contact question only
-                - (cal.LINK_PENALTY if info.kind != "contact"
+                - (cal.LINK_PENALTY if info.kind != "contact" and not _asks_credit(info)
                    and _only_links(c.unit.text, c.unit.label) else 0.0)
             )
             c.score = c.evidence + cal.RANK_BONUS / (1 + c.rank) + _adjust(info, c)
@@ -462,7 +467,17 @@ def _kind_leader(ranked: list[Candidate]) -> Candidate:
 
 
 def _spells_out(info: QuestionInfo, c: Candidate) -> bool:
-    return any(re.search(rf"\(\s*{re.escape(a)}\b", c.unit.text) for a in info.acronyms)
+    """"What does ACME stand for?": "Association of ... (ACME"; "What is meant by local
+    development?": "local development (service to the local community)"."""
+    if any(re.search(rf"\(\s*{re.escape(a)}\b", c.unit.text) for a in info.acronyms):
+        return True
+    if not info.defines:
+        return False
+    terms = set(info.terms)
+    return any(
+        {stem(fold(a)), stem(fold(b))} <= terms
+        for a, b in _BEFORE_PARENTHESIS.findall(c.unit.text)
+    )
 
 
 def _typed(info: QuestionInfo, c: Candidate) -> bool:
@@ -544,6 +559,11 @@ def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:
     if not info.places or not (info.asks_case or info.kind == "where"):
         return False
     return any(says(c.unit.text, v) for vals in info.places.values() for v in vals)
+
+
+def _asks_credit(info: QuestionInfo) -> bool:
+    """"Where is the photo from?": a credit line answers it."""
+    return bool(set(info.terms) & _CREDIT_TERMS)
 
 
 def _only_links(text: str, label: str = "") -> bool:

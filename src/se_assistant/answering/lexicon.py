@@ -19,7 +19,7 @@ _FAMILIES = (
     ("fund", "finance", "financing", "capital", "money", "funding"),
     ("help", "support", "assist"),
     ("run", "offer", "provide", "organise", "organize", "hold"),
-    ("programme", "program", "scheme"),
+    ("programme", "program", "scheme", "strand"),
     ("city", "town", "place", "location", "locate", "base", "region"),
     ("company", "enterprise", "business", "firm"),
 )

@@ -44,6 +44,7 @@ class QuestionInfo:
     about_document: bool = False  # "Who gave the talk?": about the document or event itself
     asked_noun: str = ""  # stem of X in "Which X ...?", "Is there an X that ...?"
     first: bool = False  # "What does the list ask for first?": the first item, not the list
+    defines: bool = False  # "What does it mean by X?", "What does X stand for?"
 
 
 def analyse(
@@ -112,6 +113,7 @@ def analyse(
         about_document=not entities and bool(DOCUMENT_ITSELF & set(terms)),
         asked_noun=_asked_noun(text),
         first=bool(_FIRST.search(text)),
+        defines=bool(_SPELLED_OUT.search(text)),
     )
 
 
@@ -153,7 +155,7 @@ _HEAD = re.compile(
 
 
 _SPELLED_OUT = re.compile(
-    r"\bstands?\s+for\b|\bmean(?:s|ing)?\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b",
+    r"\bstands?\s+for\b|\bmean(?:s|ing|t)?\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b",
     re.IGNORECASE,
 )
 
@@ -191,6 +193,9 @@ def _aspect(text: str) -> str:
 def _kind(text: str) -> str:
     t = fold(text).strip()
     t = re.sub(r"^(and|so|ok|okay|also|then)\b[\s,]*", "", t)
+    # "When the intro talks about X, what does it mean?": the main clause asks
+    t = re.sub(r"^(?:when|if|since|as|while)\b[^?]*?,\s*(?=(?:what|how|who|which|where|why)\b)",
+               "", t)
     if re.match(r"^(when|what year|in what year|since when|which year)\b", t) or re.search(
         r"\b(what|which) (date|year|day|month)\b", t
     ):
