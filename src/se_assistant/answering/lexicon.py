@@ -13,7 +13,7 @@ _FAMILIES = (
      "want"),
     ("cooperation", "cooperate", "collaborate", "collaboration", "partnership"),
     ("member", "partner", "participant", "structure", "organisation", "organization", "player",
-     "actor", "stakeholder"),
+     "actor", "stakeholder", "involved"),
     ("found", "establish", "create", "creation", "establishment", "launch", "set", "setup",
      "start", "begin"),
     ("fund", "finance", "financing", "capital", "money", "funding"),
@@ -91,7 +91,7 @@ FOUNDING = frozenset(stem(w) for w in (
 _CONTACT_QUESTION = re.compile(
     r"\b(?:e-?mail|mail|phone|telephone|contact|reach|website|web\s*site|address|url|in\s+touch|"
     r"online|homepage|internet|social\s+media|facebook|twitter|linkedin|instagram|"
-    r"fax|call|write\s+to)\b",
+    r"fax|call(?!\s+for\b)|write\s+to)\b",
     re.IGNORECASE,
 )
 # what a contact question asks for: the detail itself answers it, whatever the material calls it
