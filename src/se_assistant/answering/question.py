@@ -133,7 +133,10 @@ _ASKS_CASE = re.compile(
     r"\bis\s+there\s+(?:a|an|any)\s+[a-z-]+\b|"
     # "Is one of these clusters ...", "Are any of the projects ...", "any clusters that ...?"
     r"^\s*(?:is|are|does|do|did)\s+(?:one|any|some)\s+of\s+(?:the|these|those)\s+[a-z-]+\b|"
-    r"^\s*(?:are\s+there\s+)?any\s+[a-z-]+\s+(?=(?:that|which|who)\b)",
+    r"^\s*(?:are\s+there\s+)?any\s+[a-z-]+\s+(?=(?:that|which|who)\b)|"
+    # "Which initiatives say they ...?": a plural noun and its verb
+    r"^\s*(?:and\s+)?which\s+(?:of\s+(?:the|these|those)\s+)?[a-z-]+s\s+"
+    r"(?!(?:does|do|did|is|are|was|were|has|have|of|in|on|for|from|with)\b)[a-z]+\b",
     re.IGNORECASE,
 )
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
