@@ -52,7 +52,8 @@ def analyse(
 ) -> QuestionInfo:
     """``entity_names`` maps each folded name or alias to its canonical case name;
     ``place_names`` maps a field (city, country, region) to folded value -> stored value."""
-    folded = " " + " ".join(words(text)) + " "
+    # chat shorthand a reader expands: "co-ops" are cooperatives
+    folded = " " + " ".join(words(_CO_OP.sub("cooperatives", text))) + " "
     places: dict[str, list[str]] = {}
     for key, values in (place_names or {}).items():
         for name, stored in values.items():
@@ -164,6 +165,7 @@ _SPELLED_OUT = re.compile(
 
 
 _FIRST = re.compile(r"\b(?:first|1st|top)\b(?!\s+(?:of|time))|\bto\s+begin\s+with\b", re.I)
+_CO_OP = re.compile(r"\bco-?ops?\b", re.IGNORECASE)
 _ASKED_NOUN = re.compile(
     r"^\s*(?:and\s+)?(?:(?:at|in|on|from|for|to|by|with|during)\s+)?(?:which|what)\s+"
     r"(?:of\s+(?:the|these|those)\s+)?([a-z-]+)|"
