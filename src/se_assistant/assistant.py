@@ -10,7 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from se_assistant import ingestion
-from se_assistant.answering.question import analyse
 from se_assistant.answering.smalltalk import REPLIES, small_talk_kind
 from se_assistant.chat import Chat
 from se_assistant.documents import root_id
@@ -201,6 +200,8 @@ class Assistant:
     def small_talk(self, question: str) -> Answer | None:
         """The reply to a turn that asks nothing of the material ("thanks", "ok", markup), or
         None for a question."""
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
+
         query = self.request(question).query
         self._ready()
         return self._small_talk(query, analyse(query, self._entity_names(), self._place_names()))
@@ -217,6 +218,8 @@ class Assistant:
     def _understand(self, query: str, filters: dict[str, Any] | None):
         """What a (cleaned) query asks; a subject filter names the subject the question
         leaves out ("What is the objective?" with subject=Coopcity)."""
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
+
         self._ready()
         info = analyse(query, self._entity_names(), self._place_names())
         cases = (filters or {}).get("case") or (filters or {}).get("subject")
@@ -301,6 +304,8 @@ class Assistant:
 
     def entities_in(self, text: str) -> list[str]:
         """The cases ``text`` names (by name or alias)."""
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
+
         self._ready()
         return analyse(text, self._entity_names()).entities
 
