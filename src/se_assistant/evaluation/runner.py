@@ -186,7 +186,7 @@ def run_item(assistant: Assistant, item: EvalItem) -> ItemResult:
 def run_items(assistant: Assistant, eval_set: EvalSet, progress: bool = True,
               label: str = "eval") -> list[ItemResult]:
     """Every item of ``eval_set`` asked against ``assistant``, with a progress bar."""
-    from tqdm import tqdm  # not at the top: `se-assistant --help` imports this module
+    from tqdm import tqdm  # not at the top: `se-assistant --help` imports this module (~4 ms)
 
     results: list[ItemResult] = []
     # Load the index and the embedding model first, so the first item's latency is not a
