@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import importlib
 from typing import TYPE_CHECKING, Any
 
 __version__ = "0.1.0"
@@ -40,6 +41,4 @@ def __getattr__(name: str) -> Any:  # heavy imports wait until a name is used
     module = _LAZY.get(name)
     if module is None:
         raise AttributeError(f"module 'se_assistant' has no attribute {name!r}")
-    import importlib
-
     return getattr(importlib.import_module(module), name)

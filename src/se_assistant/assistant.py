@@ -2,15 +2,23 @@
 
 from __future__ import annotations
 
+import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import replace
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
+from se_assistant import ingestion
+from se_assistant.answering.smalltalk import REPLIES, small_talk_kind
 from se_assistant.chat import Chat
+from se_assistant.documents import root_id
 from se_assistant.errors import IndexNotReadyError, SeAssistantError
+from se_assistant.lexical import fold, words
+from se_assistant.loaders import SUPPORTED_EXTENSIONS, LoadError, load_file
 from se_assistant.models import (
+    BREADCRUMB_SEP,
     Answer,
     Citation,
     DocumentInfo,
@@ -23,6 +31,7 @@ from se_assistant.models import (
 from se_assistant.questions import clean_question
 from se_assistant.request import Request
 from se_assistant.settings import Settings
+from se_assistant.sources import resolve_roots
 from se_assistant.stream import AnswerStream
 
 
@@ -47,16 +56,14 @@ class Assistant:
     def ingest(self, paths: list[str | Path] | None = None, progress: bool = False) -> IngestReport:
         """Ingest files or folders (the bundled corpus when ``paths`` is None), incrementally:
         unchanged files embed nothing, changed files replace their chunks, removed files leave."""
-        from se_assistant.ingestion import ingest
-
-        return ingest(self.settings, [Path(p) for p in paths] if paths else None, progress)
+        return ingestion.ingest(self.settings, [Path(p) for p in paths] if paths else None, progress)
 
     @property
     def retriever(self):
         if self._retriever is None:
             with self._lock:
                 if self._retriever is None:
-                    from se_assistant.retrieval import HybridRetriever
+                    from se_assistant.retrieval import HybridRetriever  # imports numpy
 
                     self._retriever = HybridRetriever(self.settings)
         return self._retriever
@@ -66,8 +73,6 @@ class Assistant:
 
     def material(self) -> MaterialInfo:
         """The ingested documents with their chunk counts, and when the index last changed."""
-        from datetime import datetime
-
         if not self.is_ingested():
             return MaterialInfo(documents=[], chunks=0, ingested_at=None)
         counts: dict[str, int] = {}
@@ -196,15 +201,13 @@ class Assistant:
     def small_talk(self, question: str) -> Answer | None:
         """The reply to a turn that asks nothing of the material ("thanks", "ok", markup), or
         None for a question."""
-        from se_assistant.answering.question import analyse
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
 
         query = self.request(question).query
         self._ready()
         return self._small_talk(query, analyse(query, self._entity_names(), self._place_names()))
 
     def _small_talk(self, query: str, info) -> Answer | None:
-        from se_assistant.answering.smalltalk import REPLIES, small_talk_kind
-
         if info.entities:
             return None
         kind = small_talk_kind(query, self.retriever.vocabulary, info.terms)
@@ -216,7 +219,7 @@ class Assistant:
     def _understand(self, query: str, filters: dict[str, Any] | None):
         """What a (cleaned) query asks; a subject filter names the subject the question
         leaves out ("What is the objective?" with subject=Coopcity)."""
-        from se_assistant.answering.question import analyse
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
 
         self._ready()
         info = analyse(query, self._entity_names(), self._place_names())
@@ -253,7 +256,7 @@ class Assistant:
         (the cases and places it names), re-ranked by each passage's best sentence; the
         passages the extractive answer cites come first (a part's subjects, for one, may not
         have been retrieved)."""
-        from se_assistant.answering.extractive import to_citation
+        from se_assistant.answering.extractive import to_citation  # imports numpy
 
         query, info = self._understand(self.request(query).query, filters)
         passages = self._passages(query, info, filters)
@@ -274,6 +277,7 @@ class Assistant:
     def llm_answerer(self):
         """The :class:`~se_assistant.llm.LLMAnswerer` for ``settings.llm_provider``."""
         if self._llm_answerer is None:
+            # the LLM modules (and the urllib/http modules they pull) load only for an LLM
             from se_assistant.llm.answerer import LLMAnswerer
 
             self._llm_answerer = LLMAnswerer(self.settings)
@@ -282,7 +286,7 @@ class Assistant:
     @property
     def _extractive(self):
         if self._answerer is None:
-            from se_assistant.answering.extractive import ExtractiveAnswerer
+            from se_assistant.answering.extractive import ExtractiveAnswerer  # imports numpy
 
             retriever = self.retriever
             self._answerer = ExtractiveAnswerer(
@@ -292,8 +296,6 @@ class Assistant:
         return self._answerer
 
     def _entity_names(self) -> dict[str, str]:
-        from se_assistant.lexical import fold, words
-
         names: dict[str, str] = {}
         for entity in self.retriever.entities:
             for name in (*entity.keywords, *entity.names):
@@ -305,14 +307,12 @@ class Assistant:
 
     def _subjects_in(self, places: dict[str, list[str]]) -> list[str]:
         """The subjects located in any of the places a question names."""
-        from se_assistant.lexical import fold
-
         named = {fold(v) for values in places.values() for v in values}
         return [e.name for e in self.retriever.entities if named & e.places] if named else []
 
     def entities_in(self, text: str) -> list[str]:
         """The cases ``text`` names (by name or alias)."""
-        from se_assistant.answering.question import analyse
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
 
         self._ready()
         return analyse(text, self._entity_names()).entities
@@ -334,10 +334,6 @@ class Assistant:
         tries to leave the folder or is hidden, its type has no loader, or it is over
         ``max_file_mb``; a file that cannot be parsed is kept and reported by the ingest, as
         any broken file in the folder is. What is already ingested is never lost."""
-        import shutil
-
-        from se_assistant.loaders import SUPPORTED_EXTENSIONS
-
         folder = self.settings.corpus_dir.expanduser().resolve()
         max_bytes = int(self.settings.max_file_mb * 1024 * 1024)
         rejected: list[tuple[str, str]] = []
@@ -359,8 +355,6 @@ class Assistant:
     def remove_document(self, source: str, progress: bool = False) -> IngestReport:
         """Delete ``source`` (a path relative to the material folder) from the folder and the
         index. Raises :class:`SeAssistantError` when it is not a file of the folder."""
-        from se_assistant.errors import SeAssistantError
-
         folder = self.settings.corpus_dir.expanduser().resolve()
         target = (folder / source).resolve()
         if not target.is_relative_to(folder) or target == folder or not target.is_file():
@@ -373,15 +367,10 @@ class Assistant:
     def problems(self) -> list[MaterialProblem]:
         """Files of the material folder that are not in the index, each with the one-line
         reason an ingest gives (or that it is waiting for the next ingest)."""
-        from se_assistant.documents import root_id
-        from se_assistant.ingestion import CORPUS_ROOT, check_file
-        from se_assistant.loaders import LoadError, load_file
-        from se_assistant.sources import resolve_roots
-
         folder = self.settings.corpus_dir.expanduser()
         if not folder.is_dir():
             return []
-        corpus = root_id(CORPUS_ROOT)
+        corpus = root_id(ingestion.CORPUS_ROOT)
         indexed = (
             {str(p.metadata.get("source", "")) for p in self.retriever.all_chunks()
              if p.metadata.get("root") == corpus}
@@ -401,7 +390,7 @@ class Assistant:
                 key = None
             reason = cache.get(key) if key else None
             if reason is None:
-                reason = check_file(path, max_bytes)
+                reason = ingestion.check_file(path, max_bytes)
                 if reason is None:
                     try:
                         load_file(path)
@@ -416,8 +405,6 @@ class Assistant:
     def sections(self, source: str) -> list[SectionText]:
         """The sections of ``source`` (relative to the material folder) as its file holds
         them, bullets and tables included; [] when the file is not in the folder."""
-        from se_assistant.documents import BREADCRUMB_SEP
-
         loaded = self._load_source(source)
         if loaded is None:
             return []
@@ -452,8 +439,6 @@ class Assistant:
     def _load_source(self, source: str):
         """The loaded file of ``source`` in the material folder (cached by size and time), or
         None when it is not there or cannot be loaded."""
-        from se_assistant.loaders import LoadError, load_file
-
         folder = self.settings.corpus_dir.expanduser().resolve()
         path = (folder / source).resolve()
         if not path.is_relative_to(folder) or not path.is_file():
@@ -475,9 +460,6 @@ def _upload_problem(
     name: str, path: Path, folder: Path, max_bytes: int, supported: frozenset[str]
 ) -> str | None:
     """Why an uploaded file cannot go into the material folder under ``name``, or None."""
-    from se_assistant.ingestion import check_file
-    from se_assistant.loaders import LoadError, load_file
-
     if not name or name != Path(name).name or "\\" in name or name in (".", ".."):
         return "the name holds a folder part; upload the file under its own plain name"
     if name.startswith((".", "~")):
@@ -491,4 +473,4 @@ def _upload_problem(
             load_file(Path(name))  # refuses the type by its name alone, with the ingest's reason
         except LoadError as exc:
             return str(exc)
-    return check_file(path, max_bytes)  # the size limit and readability, as an ingest checks
+    return ingestion.check_file(path, max_bytes)  # the size limit and readability, as an ingest checks

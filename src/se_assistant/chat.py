@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from se_assistant.answering.smalltalk import asks_for_more, nothing_more, only_asks_for_more
 from se_assistant.followups import resolve
 from se_assistant.request import Request
 from se_assistant.stream import AnswerStream
@@ -76,12 +77,7 @@ class Chat:
     def _conversational(self, question: str) -> Answer | None:
         """Small talk gets its reply; "what else?" after an answer gets the rest of what its
         passages say. None when the turn is a question to search."""
-        from se_assistant.answering.extractive import more_from
-        from se_assistant.answering.smalltalk import (
-            asks_for_more,
-            nothing_more,
-            only_asks_for_more,
-        )
+        from se_assistant.answering.extractive import more_from  # imports numpy
 
         previous = next((t.answer for t in reversed(self.history) if t.answer.citations), None)
         if asks_for_more(question) and not self.assistant.entities_in(question):
@@ -99,7 +95,7 @@ class Chat:
         be): with an LLM configured it condenses follow-ups, else the rules rewrite them."""
         if self.assistant.settings.llm_provider == "none" or not self.history:
             return self.standalone(question), ""
-        from se_assistant.llm.condense import condense
+        from se_assistant.llm.condense import condense  # the LLM modules load only for an LLM
 
         turns = [(t.question, t.answer.text) for t in self.history]
         condensed = condense(self.assistant.llm_answerer, turns, question,

@@ -7,6 +7,8 @@ import re
 import unicodedata
 from functools import lru_cache
 
+import Stemmer
+
 TOKEN_PATTERN = r"(?u)\b\w\w+\b"
 _TOKEN = re.compile(TOKEN_PATTERN)
 
@@ -181,8 +183,6 @@ def fold(text: str) -> str:
 
 @lru_cache(maxsize=1)
 def _stemmer():
-    import Stemmer
-
     return Stemmer.Stemmer("english")
 
 

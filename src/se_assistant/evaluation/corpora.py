@@ -13,6 +13,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from se_assistant.assistant import Assistant
 from se_assistant.errors import SeAssistantError
 from se_assistant.evaluation.runner import Rendition, repo_root
 
@@ -51,8 +52,6 @@ def ingested(folders: Sequence[Path], settings: Settings, progress: bool = False
              workdir: Path | None = None) -> Iterator[list[Rendition]]:
     """Each folder ingested into a fresh index of its own (embedded Chroma) in a temporary
     folder (inside ``workdir`` when given), removed on exit."""
-    from se_assistant.assistant import Assistant
-
     check_folders(folders)
     if workdir is not None:
         workdir.mkdir(parents=True, exist_ok=True)

@@ -10,6 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
 from se_assistant.errors import SeAssistantError
+from se_assistant.lexical import words
 
 # Metrics a threshold may name (the keys of the overall metrics in a report).
 GATED_METRICS = (
@@ -85,8 +86,6 @@ class EvalItem(_Strict):
     @field_validator("evidence")
     @classmethod
     def _evidence_has_words(cls, value: list[str]) -> list[str]:
-        from se_assistant.lexical import words
-
         if any(not words(fragment) for fragment in value):
             raise ValueError("an evidence fragment has no words")
         return value
@@ -205,7 +204,7 @@ def source_key(source: str, locator: str) -> str:
 
 def load_eval_set(path: str | Path) -> EvalSet:
     """Read and validate an eval set file; raises :class:`EvalSetError` with one line."""
-    import yaml
+    import yaml  # not at the top: `se-assistant --help` imports this module (yaml adds ~8 ms)
 
     path = Path(path)
     hint = "see evals/README.md for the format"

@@ -12,6 +12,7 @@ import re
 from collections.abc import Iterable
 
 from se_assistant import lexical
+from se_assistant.evaluation.metrics import split_sentences
 from se_assistant.models import Answer, Citation
 
 _MARKERS = re.compile(r"\[(\d+(?:\s*[,;]\s*\d+)*)\]")
@@ -133,8 +134,6 @@ def unsupported_sentences(answer: Answer, sentences: Iterable[str] | None = None
     if not answer.grounded:
         return []
     if sentences is None:
-        from se_assistant.evaluation.metrics import split_sentences
-
         sentences = split_sentences(answer.text)
     by_number = {c.number: c for c in answer.citations}
     bad: list[str] = []

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 from se_assistant.errors import SeAssistantError
 from se_assistant.evaluation import faithfulness, metrics
+from se_assistant.evaluation import report as reports
 from se_assistant.evaluation.dataset import EvalItem, EvalSet, load_eval_set, source_key
 from se_assistant.evaluation.gate import gap_failures, rendition_gaps, threshold_failures
 from se_assistant.locations import checkout_root
@@ -185,7 +186,7 @@ def run_item(assistant: Assistant, item: EvalItem) -> ItemResult:
 def run_items(assistant: Assistant, eval_set: EvalSet, progress: bool = True,
               label: str = "eval") -> list[ItemResult]:
     """Every item of ``eval_set`` asked against ``assistant``, with a progress bar."""
-    from tqdm import tqdm
+    from tqdm import tqdm  # not at the top: `se-assistant --help` imports this module (~4 ms)
 
     results: list[ItemResult] = []
     # Load the index and the embedding model first, so the first item's latency is not a
@@ -291,14 +292,12 @@ def run_rendition(rendition: Rendition, eval_set: EvalSet, where: str,
                   baseline_items: list[dict[str, Any]] | None, progress: bool) -> dict[str, Any]:
     """One set on one rendition: metrics (overall and per tag), the changes against the
     baseline's items, the thresholds broken (named by ``where``) and every item."""
-    from se_assistant.evaluation.report import compare
-
     started = time.perf_counter()
     results = run_items(rendition.assistant, eval_set, progress, label=where)
     scores = [r.scores for r in results if r.scores]
     overall = metrics.summarise(scores)
     items = [r.to_dict() for r in results]
-    changes = (compare({"items": baseline_items}, items) if baseline_items is not None
+    changes = (reports.compare({"items": baseline_items}, items) if baseline_items is not None
                else {"regressed": [], "improved": []})
     overall["regressions"] = len(changes["regressed"]) if baseline_items is not None else None
     return {
@@ -327,8 +326,6 @@ def evaluate_renditions(
     compare with ``baseline`` (default: the latest report in ``report_dir``), write the report
     and apply the gate: to the test split(s) (to every set run when none is a test split), each
     rendition's thresholds and the worst rendition's gap to the first one (``rendition_gap``)."""
-    from se_assistant.evaluation import report as reports
-
     if not renditions:
         raise SeAssistantError("no index to evaluate; pass --corpus DIR or ingest first")
     eval_sets = [(p, load_eval_set(p)) for p in _set_paths(set_path)]

@@ -9,6 +9,8 @@ import logging
 from collections.abc import Iterator
 from typing import TYPE_CHECKING
 
+from se_assistant.answering.evidence import Evidence
+from se_assistant.answering.extractive import refusal, to_citation
 from se_assistant.llm.check import CitationCheck, check_citations
 from se_assistant.llm.deadline import within
 from se_assistant.llm.prompts import build_messages
@@ -93,8 +95,6 @@ class LLMAnswerer:
         return reason
 
     def _checked(self, reply: str, passages: list[Passage], fallback: Answer) -> Answer:
-        from se_assistant.answering.extractive import to_citation
-
         reply = strip_thinking(reply)
         if not reply:
             return self._fallback(fallback, "the language model returned an empty reply")
@@ -114,9 +114,6 @@ class LLMAnswerer:
                       question=fallback.question, notice=_dropped_notice(check), mode="llm")
 
     def _not_covered(self, passages: list[Passage], fallback: Answer) -> Answer:
-        from se_assistant.answering.evidence import Evidence
-        from se_assistant.answering.extractive import refusal
-
         evidence = Evidence(0.0, reason="the language model found no answer in the passages")
         answer = refusal(fallback.question, fallback.query, passages, evidence)
         return dataclasses.replace(answer, mode="llm")

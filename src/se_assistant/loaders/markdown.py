@@ -7,6 +7,9 @@ from __future__ import annotations
 import re
 from pathlib import Path
 
+import frontmatter
+import yaml
+
 from se_assistant.loaders.base import (
     LoadedFile,
     LoadError,
@@ -82,9 +85,6 @@ def load(path: Path) -> LoadedFile:
 def _split_front_matter(text: str) -> tuple[dict, str]:
     if not text.startswith("---"):
         return {}, text
-    import frontmatter
-    import yaml
-
     try:
         post = frontmatter.loads(text)
     except yaml.YAMLError as exc:
