@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from se_assistant import documents, index_state, loaders
+from se_assistant import documents, index_state, keyword_index, loaders, store
 from se_assistant.documents import root_id, to_documents
 from se_assistant.errors import SeAssistantError
 from se_assistant.loaders import LoadError, load_file
@@ -103,11 +103,9 @@ def load_docstore(data_dir: Path) -> SimpleDocumentStore:
 def _ingest_locked(
     settings: Settings, roots: list[Root], progress: bool, lease: index_state.Lease | None
 ) -> IngestReport:
-    from se_assistant import keyword_index
-    from se_assistant.store import open_collection
 
     data_dir = settings.data_dir
-    collection = open_collection(settings)
+    collection = store.open_collection(settings)
     local = index_state.local_version(data_dir)
     shared = index_state.version_of(collection)
     in_flight = index_state.read_journal(data_dir)
@@ -379,7 +377,6 @@ def _embed_and_write(
     from tqdm import tqdm
 
     from se_assistant.embedding import load_encoder
-    from se_assistant.store import upsert_nodes
 
     splitter = _splitter(settings)
     encoder = load_encoder(settings, settings.index_precision, bulk=True)
@@ -410,7 +407,7 @@ def _embed_and_write(
                 vectors = encoder.embed([n.get_content(metadata_mode=MetadataMode.EMBED) for n in part])
                 if pending is not None:
                     pending.result()
-                pending = writer.submit(upsert_nodes, collection, part, vectors)
+                pending = writer.submit(store.upsert_nodes, collection, part, vectors)
             bar.update(len(batch))
         if pending is not None:
             pending.result()
@@ -469,7 +466,6 @@ def _rebuild_keyword_index(
     """Build BM25 from what Chroma holds, commit the new generation in index.json (the one
     rename that makes this data dir's readers switch; see keyword_index.save), then publish it
     in Chroma for every other chat server."""
-    from se_assistant import keyword_index
 
     model, entries = keyword_index.build_from_chroma(collection)
     previous = index_state.local_version(data_dir)
@@ -504,11 +500,9 @@ class IndexContents:
 def index_contents(settings: Settings) -> IndexContents:
     """Read the chunk ids from Chroma, the docstore (ids derived from its chunk counts) and the
     committed keyword index, e.g. to check the index after a crash."""
-    from se_assistant import keyword_index
-    from se_assistant.store import open_collection
 
     chroma: list[str] = []
-    collection = open_collection(settings, fresh=True)
+    collection = store.open_collection(settings, fresh=True)
     offset = 0
     while batch := collection.get(include=[], limit=5000, offset=offset)["ids"]:
         chroma += batch

@@ -7,7 +7,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -136,8 +136,6 @@ def follow(
     """The keyword index of a ``version`` that another machine's ingest published, built from
     what Chroma holds. A copy is committed in the data dir (so a restart loads it) when no
     ingest is writing there; ``locked``: the caller holds the data dir's lock."""
-    from dataclasses import replace
-
     model, entries = build_from_chroma(collection)
     version = replace(version, chunks=len(entries))
     lock = None

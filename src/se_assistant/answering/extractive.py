@@ -700,8 +700,6 @@ def _sentence(c: Candidate, prefixed: set[str]) -> str:
 def more_from(question: str, previous: Answer) -> Answer | None:
     """"What else?": the units of the previous answer's passages it did not give, in order
     (a list goes on where it stopped). None when nothing is left."""
-    from se_assistant.retrieval import Passage
-
     chosen: list[Candidate] = []
     for citation in previous.citations:
         meta = {"source": citation.source, "title": citation.title, "locator": citation.locator,
