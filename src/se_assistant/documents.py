@@ -130,16 +130,12 @@ def _openings(paths: list[tuple[str, ...]], subjects: list[Subject | None]) -> s
     lines above a report's title): they are about the document itself, not one more subject
     ("European Day 2018" above the slides "Acme (Paris, FR)" and "Beta (Rome, IT)"). A first
     section named like the subjects after it (with their places) is the first of them."""
-    candidates = [i for i, path in enumerate(paths) if i == 0 or len(path) == 1]
-    found: set[int] = set()
-    for i in candidates:
-        others = [s for j, s in enumerate(subjects) if j not in candidates and s is not None]
-        own = subjects[i]
-        if others and (own is None or (
-            not own.places and 2 * sum(bool(s.places) for s in others) > len(others)
-        )):
-            found.add(i)
-    return found
+    candidates = {i for i, path in enumerate(paths) if i == 0 or len(path) == 1}
+    others = [s for j, s in enumerate(subjects) if j not in candidates and s is not None]
+    if not others:
+        return set()
+    placed = 2 * sum(bool(s.places) for s in others) > len(others)
+    return {i for i in candidates if subjects[i] is None or (not subjects[i].places and placed)}
 
 
 def _subject_fields(subject: Subject | None, meta: dict[str, str]) -> dict[str, str]:

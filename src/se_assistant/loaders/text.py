@@ -5,6 +5,7 @@ heading, or a file with none, is grouped by paragraphs (locator "¶ 3" or "¶ 3�
 
 from __future__ import annotations
 
+import itertools
 import re
 from pathlib import Path
 
@@ -79,7 +80,7 @@ def heading_level(lines: list[str], index: int) -> tuple[int, str] | None:
         return 1, line
     if _LABEL_VALUE.match(line) or not (line[0].isupper() or line[0] in "“\"'‘«"):
         return None
-    following = next((ln.strip() for ln in lines[index + 1 :] if ln.strip()), "")
+    following = _next_text_line(lines, index)
     if not following:
         return None
     opens_text = bool(_BULLET.match(following)) or (
@@ -92,9 +93,15 @@ def _closing_line(lines: list[str], index: int) -> bool:
     """"Thank you very much!" above the addresses of a closing slide: a short exclamation
     that heads contact lines."""
     line = lines[index].strip()
-    following = next((ln.strip() for ln in lines[index + 1 :] if ln.strip()), "")
-    return (line.endswith("!") and len(line.split()) <= CLOSING_MAX_WORDS and line[0].isupper()
-            and bool(following) and bool(_LINK.search(following)))
+    if not (line.endswith("!") and len(line.split()) <= CLOSING_MAX_WORDS and line[0].isupper()):
+        return False
+    following = _next_text_line(lines, index)
+    return bool(following) and bool(_LINK.search(following))
+
+
+def _next_text_line(lines: list[str], index: int) -> str:
+    """The next non-blank line after ``index`` ("" at the end), without copying the rest."""
+    return next((ln.strip() for ln in itertools.islice(lines, index + 1, None) if ln.strip()), "")
 
 
 def _paragraph_sections(text: str) -> list[Section]:
