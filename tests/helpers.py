@@ -65,3 +65,17 @@ def assert_cites_only_committed_or_in_flight(
         assert chunk in committed or chunk.rpartition(":")[0] in in_flight, (
             f"{chunk} is neither committed nor written by the ingest in flight")
     return len(citations)
+
+
+# Questions a load test spreads over its clients: answered ones across the cases, and one the
+# material refuses (off topic).
+LOAD_QUESTIONS = (
+    "how was Pfefferwerk funded?",
+    "Where is Coopcity?",
+    "Who launched Impuls Cooperatiu de Sants?",
+    "What does Realis offer to social enterprises?",
+    "What is Horcynus Orca?",
+    "Which clusters are in Spain?",
+    "What role do regions play in scaling up?",
+    "What is the capital of Australia?",
+)

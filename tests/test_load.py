@@ -11,20 +11,14 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 import pytest
+from helpers import LOAD_QUESTIONS
 from ui_server import REPO, running_app
 
 pytestmark = [pytest.mark.server, pytest.mark.slow]
 
 CLIENTS = 20
 QUESTIONS = [
-    "how was Pfefferwerk funded?",
-    "Where is Coopcity?",
-    "Who launched Impuls Cooperatiu de Sants?",
-    "What does Realis offer to social enterprises?",
-    "What is Horcynus Orca?",
-    "Which clusters are in Spain?",
-    "What role do regions play in scaling up?",
-    "What is the capital of Australia?",  # refused: off topic
+    *LOAD_QUESTIONS,  # the last one refused: off topic
     "When was the Pfefferwerk Foundation established?",  # refused: the material gives no date
     "What does Coopcity do for cooperatives?",
 ]

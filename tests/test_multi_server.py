@@ -19,6 +19,7 @@ from pathlib import Path
 import httpx
 import numpy as np
 import pytest
+from helpers import LOAD_QUESTIONS
 from processes import REPO, chat_server, chroma_env, chroma_run, cli_ingest, free_port
 
 from se_assistant import Assistant
@@ -261,15 +262,8 @@ def test_a_killed_ingests_lease_expires_and_the_next_ingest_completes_without_du
     assert any(c.source == "notes/note7.md" for c in answer.citations), answer.text
 
 
-LOAD_QUESTIONS = [
-    "how was Pfefferwerk funded?",
-    "Where is Coopcity?",
-    "Who launched Impuls Cooperatiu de Sants?",
-    "What does Realis offer to social enterprises?",
-    "What is Horcynus Orca?",
-    "Which clusters are in Spain?",
-    "What role do regions play in scaling up?",
-    "What is the capital of Australia?",
+MIXED_QUESTIONS = [
+    *LOAD_QUESTIONS,
     NOTE_QUESTION,
     "Which fund lent money to the zorblatload3 cluster?",
 ]
@@ -299,7 +293,7 @@ def test_400_questions_from_40_clients_over_both_servers_while_an_ingest_runs(de
         # wait its turn in a queue for many seconds, which is not an error
         client = Client(url, verbose=False, httpx_kwargs={"timeout": 600})
         for turn in range(per_client):
-            question = LOAD_QUESTIONS[(index + turn) % len(LOAD_QUESTIONS)]
+            question = MIXED_QUESTIONS[(index + turn) % len(MIXED_QUESTIONS)]
             started = time.perf_counter()
             try:
                 answer = client.predict(question, "", api_name="/ask")

@@ -260,8 +260,7 @@ class Assistant:
 
         query, info = self._understand(self.request(query).query, filters)
         passages = self._passages(query, info, filters)
-        ranked, _ = self._extractive.rank(query, info, passages)
-        answer, _ = self._extractive.answer(query, query, info, passages)
+        answer, _, ranked = self._extractive.answer_and_ranking(query, query, info, passages)
         found = list(answer.citations)
         cited = {c.chunk_id for c in found}
         found += [to_citation(p, 0) for p in ranked if p.node_id not in cited]

@@ -88,13 +88,21 @@ class ExtractiveAnswerer:
     def answer(
         self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
     ) -> tuple[Answer, Evidence]:
+        """The answer to ``question`` from ``passages``, and the evidence for it."""
+        answer, evidence, _ = self.answer_and_ranking(question, query, info, passages)
+        return answer, evidence
+
+    def answer_and_ranking(
+        self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
+    ) -> tuple[Answer, Evidence, list[Passage]]:
+        """:meth:`answer`, and the passages re-ranked by their best unit."""
         info = self._in_the_material(info)
         ranked, candidates = self.rank(query, info, passages)
         if not candidates:
             reason = ("no passage is about " + " and ".join(info.entities) if info.entities
                       else "nothing was retrieved")
             evidence = Evidence(0.0, info.terms, True, False, reason)
-            return refusal(question, query, ranked, evidence), evidence
+            return refusal(question, query, ranked, evidence), evidence, ranked
         chosen = self._with_named_evidence(query, info, self._choose(info, candidates))
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
         if members:
@@ -114,8 +122,8 @@ class ExtractiveAnswerer:
             names = as_written(info.text, info.names)
             evidence.grounded, evidence.reason = False, f"no passage says that of {names}"
         if not evidence.grounded:
-            return refusal(question, query, ranked, evidence), evidence
-        return compose(question, query, chosen), evidence
+            return refusal(question, query, ranked, evidence), evidence, ranked
+        return compose(question, query, chosen), evidence, ranked
 
     def _with_named_evidence(
         self, query: str, info: QuestionInfo, chosen: list[Candidate]
@@ -194,13 +202,12 @@ class ExtractiveAnswerer:
     def _asks_for_the_subjects(self, info: QuestionInfo) -> bool:
         """"List all the examples", "Which clusters does the report describe?": a list
         question in words about the material itself, or in the words its parts call their
-        subjects ("clusters" under "I. Clusters started by citizens")."""
+        subjects ("clusters" under "I. Clusters started by citizens", learned per generation)."""
         if not info.is_list or info.entities or info.places or not info.terms:
             return False
         self._learn_index()
-        named_by_parts = {t for h in self._parts for t in content_terms(h)}
         rest = [t for t in info.terms if t not in ABOUT_THE_MATERIAL and t not in DOCUMENT_VERBS]
-        return len(rest) <= 1 and all(t in named_by_parts for t in rest) and (
+        return len(rest) <= 1 and all(t in self._subject_words for t in rest) and (
             len(rest) == 1 or bool(SUBJECT_NOUNS & set(info.terms))
         )
 
