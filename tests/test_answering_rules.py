@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from se_assistant.answering.evidence import judge
+from se_assistant.answering.evidence import judge, lists_counted, spells_out
 from se_assistant.answering.question import analyse
 from se_assistant.answering.smalltalk import asks_for_more, small_talk_kind
 from se_assistant.answering.units import split_units
@@ -32,6 +32,7 @@ PLACES = {"place": {"lyon": "Lyon", "fr": "FR", "france": "FR"}}
         ("How was Acme funded?", "how"),
         ("Does Acme work with Zeta Lab?", "yes_no"),
         ("What does Acme do?", "what"),
+        ("What was the date of the fair?", "when"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind):
@@ -254,3 +255,45 @@ def test_and_what_about_a_shorter_name_asks_the_last_question_of_that_subject():
     standalone = resolve("and what about Zeta?", ["Acme Works"], "Who set up Acme Works?",
                          ["Acme Works"], ["Zeta Lab"])
     assert standalone == "Who set up Zeta Lab?"
+
+
+# ---- what a question asks for, checked in the answer (dev5) ---------------------------------
+def _grounded(question: str, text: str, vocabulary: frozenset[str] | None = None) -> bool:
+    info = analyse(question, NAMES)
+    return judge(info, 0.8, vocabulary or frozenset(info.terms), [text]).grounded
+
+
+def test_a_name_holding_and_is_no_list_of_what_is_counted():
+    assert not lists_counted("How many cities are members?", ["Network of Cities and Regions"])
+    assert lists_counted("How many cities are members?", ["The cities are Lyon, Graz and Cork"])
+    assert lists_counted("How many partners are there?", ["Partners: Alpha, Beta and Gamma"])
+
+
+def test_an_acronym_is_spelled_out_by_its_full_name_not_by_a_list_of_acronyms():
+    assert spells_out("ACME", "Association of Carpenters in Metz (ACME aisbl)")
+    assert spells_out("CNR", "the CNR (national research centre)")
+    assert not spells_out("ACME", "with the sector (ACME, XYZ, QRS)")
+    assert not _grounded("What does ACME stand for?", "set up with the sector (ACME, XYZ)")
+    assert _grounded("What does ACME stand for?", "Association of Carpenters in Metz (ACME)")
+
+
+def test_a_contact_question_naming_a_kind_of_detail_needs_that_kind():
+    assert not _grounded("What is the phone number of Acme?", "E-mail: info@acme.example")
+    assert _grounded("What is the phone number of Acme?", "Phone: +33 4 12 34 56 78")
+    assert _grounded("How can I reach Acme?", "E-mail: info@acme.example")
+
+
+def test_a_measure_or_a_date_beyond_a_year_needs_the_figure_or_date():
+    assert not _grounded("How big is the Acme site?", "Acme works on an old brewery site.")
+    assert _grounded("How big is the Acme site?", "The Acme site covers 8,000 m2.")
+    assert not _grounded("Did Acme grow after 2018?", "In 2018 Acme had 12 partners.")
+    assert _grounded("Did Acme grow after 2018?", "In 2021 Acme had 30 partners.")
+
+
+def test_another_form_of_a_word_or_one_side_of_a_choice_is_not_an_unknown_topic():
+    vocabulary = frozenset(stem(w) for w in ["acme", "eastern", "part", "lyon", "belgium", "start"])
+    assert _grounded("Did Acme start in the East or the West of Lyon?", "in the Eastern part of Lyon",
+                     vocabulary)
+    assert _grounded("Is the Belgian part of Acme big?", "Belgium part", vocabulary)
+    mayor = judge(analyse("Who is the mayor of Lyon?", NAMES), 0.9, vocabulary, ["Lyon"])
+    assert not mayor.grounded

@@ -20,6 +20,19 @@ def write_markdown(results: dict[str, Any], path: Path) -> None:
         shown = "not run" if t["measured"] is None else f"{t['measured']:g} {t['unit']}"
         met = {True: "yes", False: "**no**", None: "–"}[t["met"]]
         lines.append(f"| {t['name']} | {t['target']} | {shown} | {t['corpus']} | {met} |")
+    ceilings = [c for c in results["corpora"] if "model_alone" in c["first_ingest"]]
+    if ceilings:
+        lines += ["", "## First ingest against the model alone", "",
+                  "The chunk encoder alone, in a fresh process, on chunks of the same index "
+                  "embedded as the ingest embeds them: the ceiling of first-ingest throughput "
+                  "on this machine.", "",
+                  "| corpus | precision | model alone (chunks/s) | first ingest (chunks/s) | "
+                  "share of the ceiling |", "| --- | --- | --- | --- | --- |"]
+        for c in ceilings:
+            alone = c["first_ingest"]["model_alone"]
+            lines.append(f"| {c['name']} | {alone['precision']} | {alone['chunks_per_s']:g} | "
+                         f"{c['first_ingest']['chunks_per_s']:g} | "
+                         f"{alone['first_ingest_share']:.0%} |")
     lines += ["", "## Corpora", "",
               "Medians; CPU seconds in brackets.", "",
               "| corpus | chunks | first ingest (s) | chunks/s | re-ingest (s) | "

@@ -12,6 +12,38 @@ from .processes import summary
 from .workload import FILTER, FILTERED_QUESTIONS, QUESTIONS, WARMUP_QUESTIONS
 
 WORKER_MARK = "BENCH-JSON "
+# chunks the model-alone measurement embeds: enough for several full batches on every core
+CEILING_SAMPLE = 2000
+
+
+def worker_embedding(data_dir: Path, runs: int) -> dict:
+    """The ceiling of first-ingest throughput: the chunk encoder alone (at the index's
+    precision, tuned for bulk as the ingest runs it) on a sample of the index's own chunks,
+    embedded as the ingest embeds them (the text led by its embedded metadata)."""
+    from llama_index.core.schema import MetadataMode
+    from llama_index.core.vector_stores.utils import metadata_dict_to_node
+
+    from se_assistant import Settings
+    from se_assistant.embedding import load_encoder
+    from se_assistant.store import open_collection
+
+    settings = Settings(data_dir=data_dir)
+    got = open_collection(settings, create=False).get(
+        limit=CEILING_SAMPLE, include=["documents", "metadatas"])
+    texts = []
+    for text, meta in zip(got["documents"], got["metadatas"], strict=True):
+        node = metadata_dict_to_node(meta, text=text)
+        texts.append(node.get_content(metadata_mode=MetadataMode.EMBED))
+    encoder = load_encoder(settings, settings.index_precision, bulk=True)
+    encoder.embed(texts[:64])  # the first runs of a session are slower
+    seconds = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        encoder.embed(texts)
+        seconds.append(time.perf_counter() - started)
+    return {"texts": len(texts), "precision": settings.index_precision,
+            "wall_s": summary(seconds),
+            "chunks_per_s": round(len(texts) / statistics.median(seconds), 1)}
 
 
 def worker_latency(data_dir: Path, corpus_dir: Path, questions: int, baseline: bool) -> dict:

@@ -28,6 +28,9 @@ TYPED_BONUS = 0.30  # the unit holds what a when/how-many question asks for (dat
 SPELLED_OUT_BONUS = 0.50  # "What does ACME stand for?": the unit spelling the acronym out
 OPENING_BONUS = 0.30  # a question about the document itself: units of its opening (title slide)
 TITLE_BONUS = 0.15  # ... asking what it is called: a quoted title there
+NAME_BONUS = 0.10  # the unit says every rare name the question gives (besides its subjects'):
+RARE_NAME_IDF = 0.6  # ... rare: idf at least this share of the rarest term's (dev: a name on
+# every subject's page, like the publisher's, is not rare; dev5: +1 answer)
 LABEL_BONUS = 0.10  # "Objective: ..." answers "What is the aim?": its label matches the question
 HEAD_LABEL_BONUS = 0.25  # ... its label is what the question asks for ("the objectives of")
 

@@ -5,6 +5,9 @@ founding), a figure, contact details. Thresholds: :mod:`se_assistant.answering.c
 
 from __future__ import annotations
 
+import bisect
+import functools
+import os
 import re
 from dataclasses import dataclass, field
 
@@ -17,9 +20,11 @@ from se_assistant.answering.calibration import (
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
+    CONTACT_KINDS,
     CONTACT_NOUNS,
     FOUNDING,
     PLACE_NOUNS,
+    TIME_NOUNS,
     WHO_LISTS,
     synonyms,
 )
@@ -62,12 +67,15 @@ def judge(
     its plain cosine to the question (``best_semantic`` when not given); ``idf`` weighs the
     question's words (a word the material never uses weighs most); ``places_named`` says
     whether a chosen unit names a place (what a where-question needs)."""
+    known = {t for t in info.terms if synonyms(t) & vocabulary or _inflected_in(t, vocabulary)}
     strange = [
         t for t in info.terms
-        if not (synonyms(t) & vocabulary)
+        if t not in known
+        and not _other_choice_known(info.text, t, known)
         and t not in ABOUT_THE_MATERIAL
         and not (info.kind == "contact" and t in CONTACT_NOUNS)
         and not (info.kind == "where" and t in PLACE_NOUNS)
+        and not (info.kind == "when" and t in TIME_NOUNS)
     ]
     # Unknown head nouns ("the mayor of ...") and names mark a topic the material lacks; other
     # unknown words are usually paraphrase ("What does REVES stand for?"), unless they are
@@ -106,8 +114,26 @@ def judge(
         type_found = places_named
         missing = "place"
     elif info.kind == "contact":
-        type_found = any(CONTACT_DETAIL.search(t) for t in chosen_texts)
+        # "What's their phone number?" is not answered by an e-mail address
+        asked = [detail for named, detail in CONTACT_KINDS if named.search(info.text)]
+        type_found = any(
+            any(d.search(t) for d in asked) if asked else CONTACT_DETAIL.search(t)
+            for t in chosen_texts
+        )
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
+    elif MEASURE_QUESTION.search(info.text):  # "How big is the site?": a figure of it
+        type_found = any(NUMBER.search(t) for t in chosen_texts)
+        missing = "figure"
+    if type_found and info.defines and info.acronyms:  # "What does ACME stand for?"
+        unspelled = [a for a in info.acronyms if not any(spells_out(a, t) for t in chosen_texts)]
+        type_found, missing = not unspelled, "meaning of " + " and ".join(unspelled)
+    if type_found and (bound := _YEAR_BOUND.search(info.text)):
+        # "after 2018": the material must date something after it, not merely mention 2018
+        year, later = int(bound.group(2)), bound.group(1).lower() != "before"
+        years = [int(y) for t in chosen_texts for y in re.findall(r"\b(?:1[89]|20)\d\d\b", t)]
+        type_found = any((y > year or (y == year and bound.group(1).lower() == "since"))
+                         if later else y < year for y in years)
+        missing = f"date {bound.group(1).lower()} {year}"
     if type_found and PRESENT.search(info.text) and not any(
         YEAR.search(t) or PRESENT.search(t) for t in chosen_texts
     ):  # "Is it still running today?": material says nothing of now unless it dates itself
@@ -124,6 +150,46 @@ def judge(
     else:
         evidence.grounded = True
     return evidence
+
+
+def _inflected_in(term: str, vocabulary: frozenset[str]) -> bool:
+    """Whether the material has another form of ``term`` that stemming keeps apart: "east" and
+    "eastern", "belgian" and "belgium"."""
+    if len(term) < 4:
+        return False
+    ordered = _sorted(vocabulary)
+    at = bisect.bisect_left(ordered, term[:4])
+    for word in ordered[at:]:
+        if not word.startswith(term[:4]):
+            break
+        shared = len(os.path.commonprefix([term, word]))
+        if shared == min(len(term), len(word)) and abs(len(word) - len(term)) <= _SUFFIX_CHARS:
+            return True  # one is the other with a suffix: east, eastern
+        if shared >= 5 and max(len(term), len(word)) - shared <= 2:
+            return True  # the same word with another ending: belgian, belgium
+    return False
+
+
+_SUFFIX_CHARS = 4
+
+
+@functools.lru_cache(maxsize=4)
+def _sorted(vocabulary: frozenset[str]) -> list[str]:
+    return sorted(vocabulary)
+
+
+_CHOICE = re.compile(r"([\w'’-]+)\s+or\s+(?:the\s+|an?\s+)?([\w'’-]+)", re.IGNORECASE)
+
+
+def _other_choice_known(question: str, term: str, known: set[str]) -> bool:
+    """"Was it in East or West Berlin?": one side of a choice may be what the material never
+    says, when it says the other."""
+    for left, right in _CHOICE.findall(question):
+        sides = [set(content_terms(left)), set(content_terms(right))]
+        for this, other in (sides, sides[::-1]):
+            if term in this and other & known:
+                return True
+    return False
 
 
 def as_written(question: str, stems: list[str]) -> str:
@@ -145,6 +211,24 @@ MONEY = re.compile(
     r"[€$£]\s?\d|\d\s?(?:€|\$|£)|\b\d[\d.,]*\s?(?:k|m|bn|million|billion|thousand)?\s?"
     r"(?:eur|euros?|usd|dollars?|pounds?|gbp|chf|francs?)\b", re.IGNORECASE
 )
+# "How big / long / far ...?": a measure, which needs a figure
+MEASURE_QUESTION = re.compile(
+    r"^\W*(?:and\s+)?how\s+(?:big|large|long|wide|tall|high|far|old|heavy|small)\b", re.IGNORECASE
+)
+# "after 2018", "since 2010", "before 2000": a date on one side of a year
+_YEAR_BOUND = re.compile(r"\b(after|since|before)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
+
+
+def spells_out(acronym: str, text: str) -> bool:
+    """Whether ``text`` gives what ``acronym`` stands for: "Full Name of It (ACME)" or
+    "ACME (full name of it)", not a bare list of acronyms ("(ACME, XYZ)")."""
+    a = re.escape(acronym)
+    before = re.search(rf"(?:\w[\w'’-]*\s+){{2,}}\(\s*{a}\b[^,;)]*\)", text)
+    after = re.search(rf"\b{a}\s*\(([^)]*)\)", text)
+    return bool(before) or bool(after and len(words(after.group(1))) >= 2
+                                and not re.fullmatch(r"[\sA-Z0-9,&/-]+", after.group(1)))
+
+
 # a question about the present, which dated material answers only if it says so
 PRESENT = re.compile(
     r"\b(?:today|now|nowadays|currently|still|these\s+days|at\s+the\s+moment|at\s+present|"
@@ -159,11 +243,18 @@ def _counted(question: str) -> str:
     return stem(fold(match.group(1))) if match else ""
 
 
-def _list_head(text: str) -> str:
-    """What a list says it lists: its label ("Programmes: A, B, C"), or the words before its
-    first item ("The partners of X are A, B and C")."""
-    label, sep, _ = text.partition(":")
-    return label if sep else text.split(",", 1)[0].rsplit(" ", 2)[0]
+def _list_head(text: str) -> tuple[str, str]:
+    """A list's head and its items: the label and what follows it ("Programmes: A, B, C"), or
+    the words before a listing verb and what follows it ("The partners of X are A, B and C").
+    A name that merely holds an "and" ("Network of Cities and Regions") lists nothing."""
+    label, sep, items = text.partition(":")
+    if sep:
+        return label, items
+    verb = _LISTING_VERB.search(text)
+    return (text[: verb.start()], text[verb.end():]) if verb else (text, "")
+
+
+_LISTING_VERB = re.compile(r"\b(?:are|were|include|includes|included|comprise|comprises)\b", re.I)
 
 
 def _counts(text: str, counted: str) -> bool:
@@ -194,9 +285,8 @@ def lists_counted(question: str, texts: list[str]) -> bool:
     missing budget, or a list of other things that mentions them, does not."""
     counted = _counted(question)
     # "Who: A, B and C" lists the members, partners, participants ...
-    heads = [_list_head(t) for t in texts]
     return bool(counted) and any(
-        (_names(h, counted) or (fold(h).strip() == "who" and counted in WHO_LISTS))
-        and (t.count(",") >= 2 or " and " in t)
-        for h, t in zip(heads, texts, strict=True)
+        (_names(head, counted) or (fold(head).strip() == "who" and counted in WHO_LISTS))
+        and (items.count(",") >= 2 or " and " in items)
+        for head, items in map(_list_head, texts)
     )

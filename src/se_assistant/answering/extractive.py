@@ -17,6 +17,7 @@ from se_assistant.answering.evidence import (
     as_written,
     judge,
     lists_counted,
+    spells_out,
 )
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
@@ -118,6 +119,10 @@ class ExtractiveAnswerer:
                 _asks_credit(info) and _only_links(best.unit.text, best.unit.label)
             ),
         )
+        if evidence.grounded and info.kind != "yes_no" and all(
+            _echoes(info, c.unit.text) for c in chosen
+        ):
+            evidence.grounded, evidence.reason = False, "the material only repeats the question"
         if evidence.grounded and not _about_the_named(info, chosen):
             names = as_written(info.text, info.names)
             evidence.grounded, evidence.reason = False, f"no passage says that of {names}"
@@ -304,6 +309,8 @@ class ExtractiveAnswerer:
             asked = info.aspect or query
         vectors = self.encoder.embed(texts)
         semantic = vectors @ self.encoder.embed([asked])[0]
+        rare_names = {t for t in set(info.names) - info.entity_terms
+                      if idf.get(t, top) >= cal.RARE_NAME_IDF * top}
         for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
             c.vector = vec
             c.semantic = float(sem)
@@ -317,6 +324,8 @@ class ExtractiveAnswerer:
                 + (cal.SPELLED_OUT_BONUS if _spells_out(info, c) else 0.0)
                 + _label_bonus(info, c)
                 + (cal.TYPED_BONUS if _names_asked_place(info, c) else 0.0)
+                # "Which cluster works with ACME?": the model reads a rare name poorly
+                + (cal.NAME_BONUS if _holds_the_names(rare_names, c) else 0.0)
                 # "What was the talk called?": the opening says what the document itself is
                 + _opening_bonus(info, c)
                 # a credit or a bare address answers a contact question only
@@ -476,7 +485,7 @@ def _kind_leader(ranked: list[Candidate]) -> Candidate:
 def _spells_out(info: QuestionInfo, c: Candidate) -> bool:
     """"What does ACME stand for?": "Association of ... (ACME"; "What is meant by local
     development?": "local development (service to the local community)"."""
-    if any(re.search(rf"\(\s*{re.escape(a)}\b", c.unit.text) for a in info.acronyms):
+    if any(spells_out(a, c.unit.text) for a in info.acronyms):
         return True
     if not info.defines:
         return False
@@ -542,6 +551,11 @@ def _without_names(query: str, names: list[str]) -> str:
     for name in sorted(names, key=len, reverse=True):
         out = re.sub(rf"(?i)\b{re.escape(name)}(?:'s|’s)?\b", " ", out)
     return " ".join(out.split()) or query
+
+
+def _holds_the_names(names: set[str], c: Candidate) -> bool:
+    """Whether the unit says every one of ``names`` (the question's rare names)."""
+    return bool(names) and names <= set(content_terms(c.unit.text))
 
 
 def _label_bonus(info: QuestionInfo, c: Candidate) -> float:
@@ -623,6 +637,13 @@ def _embedding_text(c: Candidate) -> str:
     section = "" if c.passage.metadata.get("opening") else c.passage.metadata.get("section", "")
     context = c.passage.case or str(section)
     return f"{context}: {c.unit.text}" if context else c.unit.text
+
+
+def _echoes(info: QuestionInfo, text: str) -> bool:
+    """Whether ``text`` says nothing but words of the question (a title the question quotes)."""
+    said = set(content_terms(text))
+    figures = set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", info.text))
+    return bool(said) and not figures and said <= {*info.terms, *info.entity_terms}
 
 
 def _adjust(info: QuestionInfo, c: Candidate) -> float:

@@ -104,6 +104,18 @@ PLACE_NOUNS = frozenset(stem(w) for w in (
     "city", "town", "country", "region", "place", "location", "area", "where", "base", "based",
     "located", "situated", "continent", "state", "province", "nation",
 ))
+# what a when-question asks for: the date itself answers it, whatever the material calls it
+TIME_NOUNS = frozenset(stem(w) for w in (
+    "date", "year", "day", "month", "time", "period", "when", "week",
+))
+# the contact details a question may ask for by name, and what each looks like; a question
+# asking for none of them by name ("how can I reach them?") takes any
+CONTACT_KINDS = (
+    (re.compile(r"\b(?:phone|telephone|fax|call)\b", re.I), re.compile(r"\+?\d[\d ()/.-]{6,}\d")),
+    (re.compile(r"\be-?mail\b", re.I), re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+    (re.compile(r"\b(?:website|web\s*site|url|homepage|web\s*page)\b", re.I),
+     re.compile(r"\bwww\.[\w-]+\.\w+|https?://\S+|\b(?:website|web|site|url)\s*:\s*\S", re.I)),
+)
 CONTACT_DETAIL = re.compile(
     r"[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|https?://\S+|\+?\d[\d ()/.-]{6,}\d|"
     r"^\W*(?:facebook|twitter|linkedin|instagram|youtube|mastodon|bluesky|x)\s*:\s*\S",

@@ -202,7 +202,7 @@ def _kind(text: str) -> str:
     t = re.sub(r"^(?:when|if|since|as|while)\b[^?]*?,\s*(?=(?:what|how|who|which|where|why)\b)",
                "", t)
     if re.match(r"^(when|what year|in what year|since when|which year)\b", t) or re.search(
-        r"\b(what|which) (date|year|day|month)\b", t
+        r"\b(what|which) ((is|was|were|are) the )?(date|year|day|month)\b", t
     ):
         return "when"
     if asks_contact(t):  # before how-many: "the phone number of X"
