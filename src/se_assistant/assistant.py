@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from se_assistant import ingestion
+from se_assistant.answering.lexicon import CONTACT_WORDS
 from se_assistant.answering.smalltalk import REPLIES, small_talk_kind
 from se_assistant.chat import Chat
 from se_assistant.documents import root_id
@@ -243,11 +244,14 @@ class Assistant:
             focused = retriever.search(query, filters=focus, top_k=top_k)
             seen = {p.node_id for p in focused}
             passages = focused + [p for p in passages if p.node_id not in seen][:3]
+        extra = []
         if info.about_document and not filters:  # "Who gave the talk?": the title slides too
-            seen = {p.node_id for p in passages}
-            openings = retriever.search(query, filters={"opening": "True"}, top_k=3)
-            passages += [p for p in openings if p.node_id not in seen]
-        return passages
+            extra = retriever.search(query, filters={"opening": "True"}, top_k=3)
+        elif info.kind == "contact" and not info.entities:
+            # "How can I get in touch with them?" says none of the words contact details go by
+            extra = retriever.search(f"{query} {CONTACT_WORDS}", filters=filters, top_k=3)
+        seen = {p.node_id for p in passages}
+        return passages + [p for p in extra if p.node_id not in seen]
 
     def search(
         self, query: str, filters: dict[str, Any] | None = None, top_k: int | None = None

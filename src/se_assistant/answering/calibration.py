@@ -44,6 +44,7 @@ WHERE_FULL_BONUS = 0.20  # a where-question: the unit names the subject's places
 WHERE_HINT_BONUS = 0.05  # a where-question: the unit says where something is
 WHO_HINT_BONUS = 0.05  # a who-question: the unit mentions people or partners
 WHO_AGENT_BONUS = 0.15  # ... the unit says who: a "Who:" label or "launched by ..."
+SUBJECT_NOT_DOCUMENT_PENALTY = 0.15  # a question about the document itself: a subject's unit
 ASKS_SUBJECT_BONUS = 0.10  # "Which organisation ...?": units of passages about a subject
 HEADING_PENALTY = 0.25  # a heading line answers only where-questions
 BOILERPLATE_PENALTY = 0.15  # a unit written from a template shared by other subjects' units

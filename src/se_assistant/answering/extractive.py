@@ -292,7 +292,7 @@ class ExtractiveAnswerer:
                 content_terms(c.unit.text + " " + str(c.passage.metadata.get("section", "")))
             )
             overlaps[id(c)] = weighted_overlap(terms, unit_terms, idf, top)
-        candidates = self._worth_embedding(candidates, overlaps)
+        candidates = self._worth_embedding(info, candidates, overlaps)
         boilerplate = self._templates()
         # A question naming its subject is answered from that subject's units only: the name
         # tells them apart no more, and on short units it outweighs what is asked ("Who
@@ -338,14 +338,17 @@ class ExtractiveAnswerer:
         return candidates
 
     def _worth_embedding(
-        self, candidates: list[Candidate], overlaps: dict[int, float]
+        self, info: QuestionInfo, candidates: list[Candidate], overlaps: dict[int, float]
     ) -> list[Candidate]:
         """At most ``rerank_sentences`` candidates, the rest never embedded: embedding new
-        sentences is most of a question's time on a big corpus. Kept first: sentences of the
+        sentences is most of a question's time on a big corpus. Kept first: sentences holding
+        what is asked (contact details for a contact question), then sentences of the
         best-retrieved passages and sentences sharing the question's (rarer) words."""
         if len(candidates) <= self.rerank_sentences:
             return candidates
-        prior = {id(c): overlaps[id(c)] + 0.5 / (1 + c.rank) for c in candidates}
+        prior = {id(c): overlaps[id(c)] + 0.5 / (1 + c.rank)
+                 + (1.0 if info.kind == "contact" and _typed(info, c) else 0.0)
+                 for c in candidates}
         kept = set(map(id, sorted(candidates, key=lambda c: -prior[id(c)])[: self.rerank_sentences]))
         return [c for c in candidates if id(c) in kept]
 
@@ -670,6 +673,8 @@ def _adjust(info: QuestionInfo, c: Candidate) -> float:
     elif info.kind == "who" and any(h in text for h in _WHO_HINTS):
         adj += cal.WHO_HINT_BONUS
     opening = info.about_document and c.passage.metadata.get("opening")
+    if info.about_document and c.passage.case and not (info.asks_case or info.is_list):
+        adj -= cal.SUBJECT_NOT_DOCUMENT_PENALTY  # "Who made this deck?" is no subject's "Who:"
     if c.unit.heading and info.kind != "where" and not _names_asked_place(info, c) and not opening:
         adj -= cal.HEADING_PENALTY
     if c.unit.text.rstrip().endswith("?"):  # the material asking, not telling

@@ -41,7 +41,8 @@ ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
 
 # Words naming the document or event itself ("the theme of the talk", "who organised the
 # event"): its opening (a deck's title slide) is where such things are said
-DOCUMENT_ITSELF = frozenset(stem(w) for w in (
+# (words, not stems: "authorities" stems to "author")
+DOCUMENT_ITSELF = frozenset((
     "event", "presentation", "talk", "conference", "title", "theme", "topic", "author",
     "organiser", "organizer", "speaker", "presenter", "deck", "document", "session", "meeting",
 ))
@@ -97,8 +98,10 @@ _CONTACT_QUESTION = re.compile(
 # what a contact question asks for: the detail itself answers it, whatever the material calls it
 CONTACT_NOUNS = frozenset(stem(w) for w in (
     "email", "mail", "phone", "telephone", "number", "website", "site", "address", "url",
-    "homepage", "page", "contact", "fax", "online", "internet",
+    "homepage", "page", "contact", "fax", "online", "internet", "touch", "reach",
 ))
+# searched along with a contact question that names none of the words details go by
+CONTACT_WORDS = "e-mail email phone telephone website web address contact"
 # what a where-question asks for: the place itself answers it, whatever the material calls it
 PLACE_NOUNS = frozenset(stem(w) for w in (
     "city", "town", "country", "region", "place", "location", "area", "where", "base", "based",

@@ -111,7 +111,9 @@ def analyse(
         else [],
         asks_case=bool(_ASKS_CASE.search(text)) and not entities,
         aspect=_aspect(text) if not entities else "",
-        about_document=not entities and bool(DOCUMENT_ITSELF & set(terms)),
+        about_document=not entities and any(
+            w in DOCUMENT_ITSELF or w.removesuffix("s") in DOCUMENT_ITSELF for w in words(folded)
+        ),
         asked_noun=_asked_noun(text),
         first=bool(_FIRST.search(text)),
         defines=bool(_SPELLED_OUT.search(text)),
