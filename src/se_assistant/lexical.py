@@ -3,6 +3,7 @@ stems. Shared by the BM25 index, the answerer's term matching and the refusal ch
 
 from __future__ import annotations
 
+import os
 import re
 import unicodedata
 from functools import lru_cache
@@ -217,3 +218,19 @@ def _content_terms(text: str) -> tuple[str, ...]:
 def content_terms(text: str) -> list[str]:
     """Stems of the words that carry meaning (question words and stop words removed)."""
     return list(_content_terms(text))
+
+
+# "east"/"eastern": one word is the other with a suffix of at most this many letters
+SUFFIX_CHARS = 4
+
+
+def same_word(a: str, b: str) -> bool:
+    """Whether two (folded or stemmed) words are forms of one word that stemming keeps apart:
+    one is the other with a suffix ("east", "eastern"), or they share all but the last two
+    letters of at least five ("belgian", "belgium")."""
+    if min(len(a), len(b)) < 4:
+        return False
+    shared = len(os.path.commonprefix([a, b]))
+    if shared == min(len(a), len(b)):
+        return abs(len(a) - len(b)) <= SUFFIX_CHARS
+    return shared >= 5 and max(len(a), len(b)) - shared <= 2

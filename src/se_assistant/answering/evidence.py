@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import bisect
 import functools
-import os
 import re
 from dataclasses import dataclass, field
 
@@ -29,7 +28,7 @@ from se_assistant.answering.lexicon import (
     synonyms,
 )
 from se_assistant.answering.question import QuestionInfo
-from se_assistant.lexical import QUESTION_WORDS, content_terms, fold, stem, words
+from se_assistant.lexical import QUESTION_WORDS, content_terms, fold, same_word, stem, words
 
 YEAR = re.compile(
     r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|"
@@ -121,9 +120,6 @@ def judge(
             for t in chosen_texts
         )
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
-    elif MEASURE_QUESTION.search(info.text):  # "How big is the site?": a figure of it
-        type_found = any(NUMBER.search(t) for t in chosen_texts)
-        missing = "figure"
     if type_found and info.defines and info.acronyms:  # "What does ACME stand for?"
         unspelled = [a for a in info.acronyms if not any(spells_out(a, t) for t in chosen_texts)]
         type_found, missing = not unspelled, "meaning of " + " and ".join(unspelled)
@@ -162,15 +158,9 @@ def _inflected_in(term: str, vocabulary: frozenset[str]) -> bool:
     for word in ordered[at:]:
         if not word.startswith(term[:4]):
             break
-        shared = len(os.path.commonprefix([term, word]))
-        if shared == min(len(term), len(word)) and abs(len(word) - len(term)) <= _SUFFIX_CHARS:
-            return True  # one is the other with a suffix: east, eastern
-        if shared >= 5 and max(len(term), len(word)) - shared <= 2:
-            return True  # the same word with another ending: belgian, belgium
+        if same_word(term, word):
+            return True
     return False
-
-
-_SUFFIX_CHARS = 4
 
 
 @functools.lru_cache(maxsize=4)
@@ -210,10 +200,6 @@ MONEY_QUESTION = re.compile(
 MONEY = re.compile(
     r"[€$£]\s?\d|\d\s?(?:€|\$|£)|\b\d[\d.,]*\s?(?:k|m|bn|million|billion|thousand)?\s?"
     r"(?:eur|euros?|usd|dollars?|pounds?|gbp|chf|francs?)\b", re.IGNORECASE
-)
-# "How big / long / far ...?": a measure, which needs a figure
-MEASURE_QUESTION = re.compile(
-    r"^\W*(?:and\s+)?how\s+(?:big|large|long|wide|tall|high|far|old|heavy|small)\b", re.IGNORECASE
 )
 # "after 2018", "since 2010", "before 2000": a date on one side of a year
 _YEAR_BOUND = re.compile(r"\b(after|since|before)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)

@@ -105,6 +105,10 @@ class ExtractiveAnswerer:
             evidence = Evidence(0.0, info.terms, True, False, reason)
             return refusal(question, query, ranked, evidence), evidence, ranked
         chosen = self._with_named_evidence(query, info, self._choose(info, candidates))
+        if info.kind != "yes_no" and chosen and _echoes(info, chosen[0]):
+            # "On which day did the Day of X take place?": not the line "Day of X" said back
+            # but the best other unit of its passage ("4 June 2018")
+            chosen = _instead_of_echo(info, chosen, candidates)
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
         if members:
             chosen = members
@@ -119,9 +123,9 @@ class ExtractiveAnswerer:
                 _asks_credit(info) and _only_links(best.unit.text, best.unit.label)
             ),
         )
-        if evidence.grounded and info.kind != "yes_no" and all(
-            _echoes(info, c.unit.text) for c in chosen
-        ):
+        if evidence.grounded and (info.asked_noun or info.kind == "who") and all(
+            _echoes(info, c) for c in chosen
+        ):  # "Which commissioner opened the Day of X?" answered by "Day of X"
             evidence.grounded, evidence.reason = False, "the material only repeats the question"
         if evidence.grounded and not _about_the_named(info, chosen):
             names = as_written(info.text, info.names)
@@ -642,11 +646,25 @@ def _embedding_text(c: Candidate) -> str:
     return f"{context}: {c.unit.text}" if context else c.unit.text
 
 
-def _echoes(info: QuestionInfo, text: str) -> bool:
-    """Whether ``text`` says nothing but words of the question (a title the question quotes)."""
-    said = set(content_terms(text))
-    figures = set(re.findall(r"\d+", text)) - set(re.findall(r"\d+", info.text))
+def _echoes(info: QuestionInfo, c: Candidate) -> bool:
+    """Whether the unit says nothing but words of the question (a title the question quotes):
+    no other word, no other figure, and no subject the question does not name."""
+    said = set(content_terms(c.unit.text)) | set(content_terms(c.passage.case or ""))
+    figures = set(re.findall(r"\d+", c.unit.text)) - set(re.findall(r"\d+", info.text))
     return bool(said) and not figures and said <= {*info.terms, *info.entity_terms}
+
+
+def _instead_of_echo(
+    info: QuestionInfo, chosen: list[Candidate], candidates: list[Candidate]
+) -> list[Candidate]:
+    """``chosen`` led by the best unit of the same passage as its first unit, which only
+    repeats the question (kept after it: it says what the unit is about)."""
+    echo = chosen[0]
+    others = [c for c in candidates
+              if c.passage is echo.passage and not _echoes(info, c) and c not in chosen]
+    if not others:
+        return chosen
+    return [max(others, key=lambda c: c.score), *chosen]
 
 
 def _adjust(info: QuestionInfo, c: Candidate) -> float:

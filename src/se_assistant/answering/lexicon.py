@@ -41,8 +41,8 @@ ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
 
 # Words naming the document or event itself ("the theme of the talk", "who organised the
 # event"): its opening (a deck's title slide) is where such things are said
-# (words, not stems: "authorities" stems to "author")
-DOCUMENT_ITSELF = frozenset((
+# ("authorities" shares the stem of "author": only the word itself names the author)
+DOCUMENT_ITSELF = frozenset(stem(w) for w in (
     "event", "presentation", "talk", "conference", "title", "theme", "topic", "author",
     "organiser", "organizer", "speaker", "presenter", "deck", "document", "session", "meeting",
 ))

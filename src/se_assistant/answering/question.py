@@ -7,7 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.lexicon import DOCUMENT_ITSELF, asks_contact
-from se_assistant.lexical import content_terms, fold, says, stem, words
+from se_assistant.lexical import content_terms, fold, same_word, says, stem, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
 _LIST_START = re.compile(
@@ -55,9 +55,13 @@ def analyse(
     # chat shorthand a reader expands: "co-ops" are cooperatives
     folded = " " + " ".join(words(_CO_OP.sub("cooperatives", text))) + " "
     places: dict[str, list[str]] = {}
+    said_words = folded.split()
     for key, values in (place_names or {}).items():
         for name, stored in values.items():
-            if not says(folded, name):
+            # "the German cluster" is the one in Germany
+            if not says(folded, name) and not (
+                " " not in name and any(same_word(w, name) for w in said_words)
+            ):
                 continue
             if len(name) <= 3 and not re.search(rf"\b{re.escape(name.upper())}\b", text):
                 continue  # a country code ("BE") only as written, never the word "be"
@@ -111,9 +115,8 @@ def analyse(
         else [],
         asks_case=bool(_ASKS_CASE.search(text)) and not entities,
         aspect=_aspect(text) if not entities else "",
-        about_document=not entities and any(
-            w in DOCUMENT_ITSELF or w.removesuffix("s") in DOCUMENT_ITSELF for w in words(folded)
-        ),
+        about_document=not entities and bool(DOCUMENT_ITSELF & set(terms))
+        and (stem("author") not in terms or bool(re.search(r"\bauthors?\b", folded))),
         asked_noun=_asked_noun(text),
         first=bool(_FIRST.search(text)),
         defines=bool(_SPELLED_OUT.search(text)),
@@ -170,7 +173,9 @@ _FIRST = re.compile(r"\b(?:first|1st|top)\b(?!\s+(?:of|time))|\bto\s+begin\s+wit
 _CO_OP = re.compile(r"\bco-?ops?\b", re.IGNORECASE)
 _ASKED_NOUN = re.compile(
     r"^\s*(?:and\s+)?(?:(?:at|in|on|from|for|to|by|with|during)\s+)?(?:which|what)\s+"
-    r"(?:of\s+(?:the|these|those)\s+)?([a-z-]+)|"
+    # "What does ...?" asks no noun
+    r"(?:of\s+(?:the|these|those)\s+)?(?!(?:do|does|did|is|are|was|were|has|have|had|can|could|"
+    r"will|would|should|about|if)\b)([a-z-]+)|"
     r"\bis\s+there\s+(?:a|an|any)\s+([a-z-]+)|"
     r"\b(?:one|any|some)\s+of\s+(?:the|these|those)\s+([a-z-]+)|"
     r"^\s*(?:are\s+there\s+)?any\s+([a-z-]+)\s+(?:that|which|who)\b"
@@ -209,7 +214,10 @@ def _kind(text: str) -> str:
         return "when"
     if asks_contact(t):  # before how-many: "the phone number of X"
         return "contact"
-    if re.match(r"^how (many|much)\b", t) or re.search(r"\b(number of|budget|cost|price)\b", t):
+    # "How big / long / old is X?" asks a measure: a figure, like "how many"
+    if re.match(r"^how (many|much|big|large|long|old|far|tall|high|wide|heavy)\b", t) or re.search(
+        r"\b(number of|budget|cost|price)\b", t
+    ):
         return "how_many"
     if re.match(
         r"^(where|(in|from) (which|what) (city|cities|country|countries|region|regions|place|places)|"
