@@ -297,3 +297,11 @@ def test_another_form_of_a_word_or_one_side_of_a_choice_is_not_an_unknown_topic(
     assert _grounded("Is the Belgian part of Acme big?", "Belgium part", vocabulary)
     mayor = judge(analyse("Who is the mayor of Lyon?", NAMES), 0.9, vocabulary, ["Lyon"])
     assert not mayor.grounded
+
+
+def test_a_place_is_named_by_its_people_or_another_form_of_its_name():
+    places = {"place": {"france": "FR", "fr": "FR", "germany": "DE", "de": "DE"}}
+    french = analyse("Who runs the French cluster?", NAMES, places)
+    assert french.places == {"place": ["FR"]} and stem("french") in french.place_terms
+    assert analyse("What is the German one about?", NAMES, places).places == {"place": ["DE"]}
+    assert analyse("Who runs the Spanish cluster?", NAMES, places).places == {}

@@ -327,9 +327,10 @@ def test_the_worst_rendition_is_measured_against_the_first_in_the_right_directio
     assert rendition_gaps(eval_set, {"corpus": by_rendition["corpus"]}) == {}
 
 
-def test_both_bundled_splits_gate_faithful_sentences_and_take_evidence_from_the_slides():
+def test_every_bundled_set_gates_faithful_sentences_and_takes_evidence_from_the_slides():
     seed_words = " ".join(lexical_words((REPO / "corpus/presentation.md").read_text("utf-8")))
-    for path, split in ((BUNDLED_SET, "dev"), (REPO / "evals/questions-test.yaml", "test")):
+    for path, split in ((BUNDLED_SET, "dev"), (REPO / "evals/questions-test.yaml", "test"),
+                        (REPO / "evals/questions-fresh.yaml", "dev")):
         eval_set = load_eval_set(path)
         assert eval_set.split == split
         assert eval_set.thresholds["faithful_sentence_share"].min == 1.0

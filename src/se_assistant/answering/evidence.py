@@ -70,6 +70,7 @@ def judge(
     strange = [
         t for t in info.terms
         if t not in known
+        and t not in info.place_terms
         and not _other_choice_known(info.text, t, known)
         and t not in ABOUT_THE_MATERIAL
         and not (info.kind == "contact" and t in CONTACT_NOUNS)

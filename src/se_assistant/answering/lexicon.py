@@ -102,6 +102,20 @@ CONTACT_NOUNS = frozenset(stem(w) for w in (
 ))
 # searched along with a contact question that names none of the words details go by
 CONTACT_WORDS = "e-mail email phone telephone website web address contact"
+# What people of a country are called where the word is not a form of the country's name
+# (general English; "German"/"Germany", "Belgian"/"Belgium" are matched as word forms)
+DEMONYMS = {
+    "french": "france", "spanish": "spain", "italian": "italy", "dutch": "netherlands",
+    "swiss": "switzerland", "british": "united kingdom", "english": "united kingdom",
+    "scottish": "united kingdom", "welsh": "united kingdom", "irish": "ireland",
+    "greek": "greece", "portuguese": "portugal", "danish": "denmark", "swedish": "sweden",
+    "finnish": "finland", "polish": "poland", "czech": "czechia", "slovak": "slovakia",
+    "slovenian": "slovenia", "hungarian": "hungary", "croatian": "croatia",
+    "norwegian": "norway", "icelandic": "iceland", "luxembourgish": "luxembourg",
+    "maltese": "malta", "cypriot": "cyprus", "lithuanian": "lithuania", "latvian": "latvia",
+    "estonian": "estonia", "romanian": "romania", "bulgarian": "bulgaria",
+    "serbian": "serbia", "turkish": "turkey", "ukrainian": "ukraine",
+}
 # what a where-question asks for: the place itself answers it, whatever the material calls it
 PLACE_NOUNS = frozenset(stem(w) for w in (
     "city", "town", "country", "region", "place", "location", "area", "where", "base", "based",

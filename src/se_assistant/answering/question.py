@@ -6,7 +6,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from se_assistant.answering.lexicon import DOCUMENT_ITSELF, asks_contact
+from se_assistant.answering.lexicon import DEMONYMS, DOCUMENT_ITSELF, asks_contact
 from se_assistant.lexical import content_terms, fold, same_word, says, stem, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
@@ -38,6 +38,8 @@ class QuestionInfo:
     places: dict[str, list[str]] = field(default_factory=dict)  # field -> values named
     names: list[str] = field(default_factory=list)  # stems of capitalised words (proper names)
     heads: list[str] = field(default_factory=list)  # stems of "the X of"-style head nouns
+    place_terms: set[str] = field(default_factory=set)  # stems of words naming a place by
+    # another form of its name ("German" for Germany)
     acronyms: list[str] = field(default_factory=list)  # ALL-CAPS words, e.g. REVES
     asks_case: bool = False  # "Which cluster ...?": the answer names one of the cases
     aspect: str = ""  # for such questions, what is asked of the case ("organises a festival")
@@ -56,16 +58,18 @@ def analyse(
     folded = " " + " ".join(words(_CO_OP.sub("cooperatives", text))) + " "
     places: dict[str, list[str]] = {}
     said_words = folded.split()
+    place_words: set[str] = set()
     for key, values in (place_names or {}).items():
         for name, stored in values.items():
-            # "the German cluster" is the one in Germany
-            if not says(folded, name) and not (
-                " " not in name and any(same_word(w, name) for w in said_words)
-            ):
+            # "the German cluster" is the one in Germany, "the French one" the one in France
+            forms = [w for w in said_words if DEMONYMS.get(w) == name
+                     or (" " not in name and w != name and same_word(w, name))]
+            if not says(folded, name) and not forms:
                 continue
             if len(name) <= 3 and not re.search(rf"\b{re.escape(name.upper())}\b", text):
                 continue  # a country code ("BE") only as written, never the word "be"
             places.setdefault(key, []).append(stored)
+            place_words.update(stem(w) for w in forms)
     entities: list[str] = []
     entity_terms: set[str] = set()
     said: list[str] = []
@@ -108,6 +112,7 @@ def analyse(
         entity_terms=entity_terms,
         entity_names=[*said, *entities],
         places=places,
+        place_terms=place_words,
         names=list(dict.fromkeys(names)),
         heads=list(dict.fromkeys(heads)),
         acronyms=list(dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", text)))
