@@ -305,3 +305,15 @@ def test_a_place_is_named_by_its_people_or_another_form_of_its_name():
     assert french.places == {"place": ["FR"]} and stem("french") in french.place_terms
     assert analyse("What is the German one about?", NAMES, places).places == {"place": ["DE"]}
     assert analyse("Who runs the Spanish cluster?", NAMES, places).places == {}
+
+
+def test_stand_for_needs_a_full_name_whose_initials_make_the_acronym():
+    assert spells_out("CNR", "the CNR (national research centre)", strict=True)
+    assert not spells_out("ACME", "ACME (a social cooperative)", strict=True)
+    assert not _grounded("What does ACME stand for?", "ACME (a social cooperative)")
+    assert _grounded("What is ACME?", "ACME (a social cooperative)")
+
+
+def test_a_figure_of_the_question_itself_answers_no_how_many():
+    assert not _grounded("How long did the fair on 4 June 2018 last?", "Fair, 4 June 2018")
+    assert _grounded("How long did the fair on 4 June 2018 last?", "The fair lasted 3 days.")

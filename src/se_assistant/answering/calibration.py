@@ -17,6 +17,10 @@ MIN_SEMANTIC = 0.36
 MOSTLY_UNKNOWN_SHARE = 0.7
 MOSTLY_UNKNOWN_COSINE = 0.45
 
+# "What does ACME stand for?": the full name's initials hold this share of ACME's letters
+# ("European Network of Cities and Regions for the Social Economy (REVES)": R, E, S of R, E, V, S)
+ACRONYM_INITIALS = 0.6
+
 # "How many X?": a figure counts X when X follows it within this many words ("20 social
 # economy structures")
 COUNTED_WINDOW = 4

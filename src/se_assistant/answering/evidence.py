@@ -11,6 +11,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.calibration import (
+    ACRONYM_INITIALS,
     COUNTED_WINDOW,
     MIN_SEMANTIC,
     MOSTLY_UNKNOWN_COSINE,
@@ -106,7 +107,11 @@ def judge(
             type_found = any(MONEY.search(t) for t in chosen_texts)
             missing = "amount of money"
         else:
-            type_found = any(_counts(t, counted) for t in chosen_texts) or lists_counted(
+            # "How long did the talk on 4 June 2018 last?": the question's own figures are no answer
+            own = set(re.findall(r"\d+", info.text))
+            figures = [re.sub(r"\d+", lambda m: m.group() if m.group() not in own else " ", t)
+                       for t in chosen_texts]
+            type_found = any(_counts(t, counted) for t in figures) or lists_counted(
                 info.text, chosen_texts
             )
             missing = "figure" + (f" of {_COUNTED.search(info.text).group(1)}" if counted else "")
@@ -122,7 +127,9 @@ def judge(
         )
         missing = "contact details" + (f" for {' and '.join(info.entities)}" if info.entities else "")
     if type_found and info.defines and info.acronyms:  # "What does ACME stand for?"
-        unspelled = [a for a in info.acronyms if not any(spells_out(a, t) for t in chosen_texts)]
+        strict = bool(_EXPANSION_ASKED.search(info.text))
+        unspelled = [a for a in info.acronyms
+                     if not any(spells_out(a, t, strict) for t in chosen_texts)]
         type_found, missing = not unspelled, "meaning of " + " and ".join(unspelled)
     if type_found and (bound := _YEAR_BOUND.search(info.text)):
         # "after 2018": the material must date something after it, not merely mention 2018
@@ -202,18 +209,29 @@ MONEY = re.compile(
     r"[€$£]\s?\d|\d\s?(?:€|\$|£)|\b\d[\d.,]*\s?(?:k|m|bn|million|billion|thousand)?\s?"
     r"(?:eur|euros?|usd|dollars?|pounds?|gbp|chf|francs?)\b", re.IGNORECASE
 )
+# "What does X stand for?" asks the words X is made of, not what X is
+_EXPANSION_ASKED = re.compile(
+    r"\bstands?\s+for\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b", re.IGNORECASE
+)
 # "after 2018", "since 2010", "before 2000": a date on one side of a year
 _YEAR_BOUND = re.compile(r"\b(after|since|before)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
 
 
-def spells_out(acronym: str, text: str) -> bool:
+def spells_out(acronym: str, text: str, strict: bool = False) -> bool:
     """Whether ``text`` gives what ``acronym`` stands for: "Full Name of It (ACME)" or
-    "ACME (full name of it)", not a bare list of acronyms ("(ACME, XYZ)")."""
+    "ACME (full name of it)", not a bare list of acronyms ("(ACME, XYZ)"). ``strict``: the
+    full name's initials must hold most of the acronym's letters ("ACME (a social
+    cooperative)" describes ACME; it does not spell it out)."""
     a = re.escape(acronym)
-    before = re.search(rf"(?:\w[\w'’-]*\s+){{2,}}\(\s*{a}\b[^,;)]*\)", text)
+    before = re.search(rf"((?:\w[\w'’-]*\s+){{2,}})\(\s*{a}\b[^,;)]*\)", text)
     after = re.search(rf"\b{a}\s*\(([^)]*)\)", text)
-    return bool(before) or bool(after and len(words(after.group(1))) >= 2
-                                and not re.fullmatch(r"[\sA-Z0-9,&/-]+", after.group(1)))
+    named = before.group(1) if before else after.group(1) if after and len(
+        words(after.group(1))) >= 2 and not re.fullmatch(r"[\sA-Z0-9,&/-]+", after.group(1)) else ""
+    if not named or not strict:
+        return bool(named)
+    initials = {w[0] for w in words(named) if len(w) > 2}
+    letters = set(fold(acronym))
+    return len(letters & initials) >= ACRONYM_INITIALS * len(letters)
 
 
 # a question about the present, which dated material answers only if it says so
