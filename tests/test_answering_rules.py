@@ -33,6 +33,7 @@ PLACES = {"place": {"lyon": "Lyon", "fr": "FR", "france": "FR"}}
         ("Does Acme work with Zeta Lab?", "yes_no"),
         ("What does Acme do?", "what"),
         ("What was the date of the fair?", "when"),
+        ("Where did the money for Acme come from?", "how"),
     ],
 )
 def test_the_kind_of_answer_a_question_asks_for(question, kind):

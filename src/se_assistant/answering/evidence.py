@@ -176,7 +176,10 @@ def _sorted(vocabulary: frozenset[str]) -> list[str]:
     return sorted(vocabulary)
 
 
-_CHOICE = re.compile(r"([\w'’-]+)\s+or\s+(?:the\s+|an?\s+)?([\w'’-]+)", re.IGNORECASE)
+_CHOICE = re.compile(
+    r"([\w'’-]+)\s+or\s+(?:(?:in|at|on|from|to|by|for|with)\s+)?(?:the\s+|an?\s+)?([\w'’-]+)",
+    re.IGNORECASE,
+)
 
 
 def _other_choice_known(question: str, term: str, known: set[str]) -> bool:

@@ -530,9 +530,12 @@ def _heading_path(p: Passage) -> list[str]:
 def _about_the_named(info: QuestionInfo, chosen: list[Candidate]) -> bool:
     """"Where is ACME headquartered?" (ACME a name, not a subject of the material): an
     attribute of a named thing is answered only by a passage that names it."""
-    if info.entities or not info.names or info.kind not in ("where", "when", "how_many", "contact"):
+    names = set(info.names) - info.place_terms  # "the German foundation": a place's subject
+    if info.entities or not names or info.kind not in ("where", "when", "how_many", "contact"):
         return True
-    return any(set(info.names) & set(content_terms(" ".join([
+    if info.places and all(_in_places(c, info.places) for c in chosen):
+        return True
+    return any(names & set(content_terms(" ".join([
         c.passage.text, str(c.passage.metadata.get("breadcrumb", "")), str(c.passage.case),
         str(c.passage.metadata.get("aliases", "")), *c.passage.places_as_written,
         *c.passage.places,

@@ -224,6 +224,8 @@ def _kind(text: str) -> str:
         r"\b(number of|budget|cost|price)\b", t
     ):
         return "how_many"
+    if re.match(r"^where\b", t) and re.search(r"\b(money|funding|funds|capital|financ\w*)\b", t):
+        return "how"  # "Where did the money come from?" asks how it was funded, not a place
     if re.match(
         r"^(where|(in|from) (which|what) (city|cities|country|countries|region|regions|place|places)|"
         r"(which|what) (city|cities|country|countries|region|regions|places?))\b",
