@@ -249,3 +249,9 @@ def test_a_follow_up_just_under_the_limit_is_accepted_though_its_rewrite_is_long
     assert len(answer.query) > len(question) and "Coopcity" in answer.query
     with pytest.raises(QuestionError, match=f"{limit + 1:,} characters"):
         chat.ask("x" * (limit + 1))
+
+
+def test_a_case_named_by_its_country_adjective_is_answered_from_that_case_only(assistant):
+    answer = assistant.ask("Who are the founders of the French cluster?")
+    assert answer.grounded and "REALIS" in answer.text
+    assert "Coopcity" not in answer.text and "Brussels" not in answer.text

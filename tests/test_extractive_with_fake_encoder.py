@@ -103,3 +103,9 @@ def test_a_head_noun_the_material_never_uses_is_refused(answerer, catalog):
     assert not answer.grounded and not answer.citations
     assert stem("mayor") in evidence.unknown_terms
     assert "mayor" in answer.text  # the refusal names what the material never mentions
+
+
+def test_a_subject_named_by_its_country_adjective_is_the_one_in_that_country(answerer, catalog):
+    answer, evidence = ask(answerer, catalog, "What does the French workshop repair?")
+    assert evidence.grounded and "bicycles" in answer.text
+    assert "carpentry" not in answer.text and "Zeta" not in answer.text

@@ -190,6 +190,9 @@ class ExtractiveAnswerer:
                 c for p in parts.get(outer, []) if (c := _heading_candidate(p)) is not None
             ]
             for c in found[:1] if kinds else found:
+                # "the founders of the French cluster": only the members in the places named
+                if info.places and not _in_places(c, info.places):
+                    continue
                 if all(m.passage.case != c.passage.case for m in members):
                     c.evidence = max(c.evidence, score)
                     c.section_prefix = outer.strip().rstrip(":").rstrip()
