@@ -44,7 +44,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--reuse", type=Path, default=None, metavar="DIR",
                    help="a folder kept by --keep: a generated size whose gen-SIZE-corpus and "
                    "gen-SIZE-data-0 are there is measured on a copy, without a first ingest")
-    # internal: the latency worker
+    # internal: the workers (latency; embedding, the model-alone ceiling)
     p.add_argument("--worker", choices=["latency", "embedding"], help=argparse.SUPPRESS)
     p.add_argument("--data-dir", type=Path, help=argparse.SUPPRESS)
     p.add_argument("--corpus-dir", type=Path, help=argparse.SUPPRESS)

@@ -31,8 +31,9 @@ from se_assistant.answering.lexicon import (
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.lexical import QUESTION_WORDS, content_terms, fold, same_word, stem, words
 
+_YEAR_NUMBER = r"\b(?:1[89]|20)\d\d\b"
 YEAR = re.compile(
-    r"\b(1[89]\d\d|20\d\d)\b|\b(january|february|march|april|may|june|july|"
+    rf"({_YEAR_NUMBER})|\b(january|february|march|april|may|june|july|"
     r"august|september|october|november|december)\b",
     re.IGNORECASE,
 )
@@ -134,7 +135,7 @@ def judge(
     if type_found and (bound := _YEAR_BOUND.search(info.text)):
         # "after 2018": the material must date something after it, not merely mention 2018
         year, later = int(bound.group(2)), bound.group(1).lower() != "before"
-        years = [int(y) for t in chosen_texts for y in re.findall(r"\b(?:1[89]|20)\d\d\b", t)]
+        years = [int(y) for t in chosen_texts for y in re.findall(_YEAR_NUMBER, t)]
         type_found = any((y > year or (y == year and bound.group(1).lower() == "since"))
                          if later else y < year for y in years)
         missing = f"date {bound.group(1).lower()} {year}"
@@ -217,7 +218,7 @@ _EXPANSION_ASKED = re.compile(
     r"\bstands?\s+for\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b", re.IGNORECASE
 )
 # "after 2018", "since 2010", "before 2000": a date on one side of a year
-_YEAR_BOUND = re.compile(r"\b(after|since|before)\s+((?:1[89]|20)\d\d)\b", re.IGNORECASE)
+_YEAR_BOUND = re.compile(rf"\b(after|since|before)\s+({_YEAR_NUMBER})", re.IGNORECASE)
 
 
 def spells_out(acronym: str, text: str, strict: bool = False) -> bool:

@@ -125,19 +125,20 @@ PLACE_NOUNS = frozenset(stem(w) for w in (
 TIME_NOUNS = frozenset(stem(w) for w in (
     "date", "year", "day", "month", "time", "period", "when", "week",
 ))
+# what each kind of contact detail looks like
+_PHONE = r"\+?\d[\d ()/.-]{6,}\d"
+_EMAIL = r"[\w.+-]+@[\w-]+\.[\w.]+"
+_WEB = r"\bwww\.[\w-]+\.\w+|https?://\S+"
+_SOCIAL = r"^\W*(?:facebook|twitter|linkedin|instagram|youtube|mastodon|bluesky|x)\s*:\s*\S"
 # the contact details a question may ask for by name, and what each looks like; a question
-# asking for none of them by name ("how can I reach them?") takes any
+# asking for none of them by name ("how can I reach them?") takes any (CONTACT_DETAIL)
 CONTACT_KINDS = (
-    (re.compile(r"\b(?:phone|telephone|fax|call)\b", re.I), re.compile(r"\+?\d[\d ()/.-]{6,}\d")),
-    (re.compile(r"\be-?mail\b", re.I), re.compile(r"[\w.+-]+@[\w-]+\.[\w.]+")),
+    (re.compile(r"\b(?:phone|telephone|fax|call)\b", re.I), re.compile(_PHONE)),
+    (re.compile(r"\be-?mail\b", re.I), re.compile(_EMAIL)),
     (re.compile(r"\b(?:website|web\s*site|url|homepage|web\s*page)\b", re.I),
-     re.compile(r"\bwww\.[\w-]+\.\w+|https?://\S+|\b(?:website|web|site|url)\s*:\s*\S", re.I)),
+     re.compile(rf"{_WEB}|\b(?:website|web|site|url)\s*:\s*\S", re.I)),
 )
-CONTACT_DETAIL = re.compile(
-    r"[\w.+-]+@[\w-]+\.[\w.]+|\bwww\.[\w-]+\.\w+|https?://\S+|\+?\d[\d ()/.-]{6,}\d|"
-    r"^\W*(?:facebook|twitter|linkedin|instagram|youtube|mastodon|bluesky|x)\s*:\s*\S",
-    re.IGNORECASE,
-)
+CONTACT_DETAIL = re.compile(f"{_EMAIL}|{_WEB}|{_PHONE}|{_SOCIAL}", re.IGNORECASE)
 
 
 def synonyms(term: str) -> frozenset[str]:
