@@ -229,6 +229,11 @@ class Assistant:
             named = " and ".join(self.retriever.normalise_filters({"case": cases})["case"])
             query = f"{query.rstrip(' ?')} ({named})?"
             info = analyse(query, self._entity_names(), self._place_names())
+        located = self._subjects_in(info.places)
+        if not info.entities and len(located) == 1 and not info.asks_case and info.kind != "where":
+            # "the founders of the French cluster" names the one subject in France
+            query = f"{query.rstrip(' ?')} ({located[0]})?"
+            info = analyse(query, self._entity_names(), self._place_names())
         return query, info
 
     def _passages(self, query: str, info, filters: dict[str, Any] | None) -> list:

@@ -97,6 +97,13 @@ QUESTION_WORDS = frozenset(
         "i",
         "also",
         "else",
+        # adverbs that sharpen a question without naming a topic ("what exactly does X do?")
+        "exactly",
+        "precisely",
+        "actually",
+        "really",
+        "specifically",
+        "basically",
         "other",
         "more",
         "most",

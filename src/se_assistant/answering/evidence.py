@@ -23,6 +23,7 @@ from se_assistant.answering.lexicon import (
     CONTACT_KINDS,
     CONTACT_NOUNS,
     FOUNDING,
+    GENERAL_NOUNS,
     PLACE_NOUNS,
     TIME_NOUNS,
     WHO_LISTS,
@@ -75,6 +76,7 @@ def judge(
         and t not in info.place_terms
         and not _other_choice_known(info.text, t, known)
         and t not in ABOUT_THE_MATERIAL
+        and t not in GENERAL_NOUNS
         and not (info.kind == "contact" and t in CONTACT_NOUNS)
         and not (info.kind == "where" and t in PLACE_NOUNS)
         and not (info.kind == "when" and t in TIME_NOUNS)

@@ -39,6 +39,39 @@ ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
     "expression", "phrase", "term", "word", "wording", "quote", "call", "name",
 ))
 
+# General nouns: words that stand for almost any thing ("what kind of environment", "which
+# bodies", "the site of"), so a material that never uses them may still answer. Not nouns for
+# people or roles ("the person who", "the director"), which name what is asked.
+GENERAL_NOUNS = frozenset(stem(w) for w in (
+    "thing", "things", "stuff", "kind", "sort", "type", "form", "way", "manner", "body", "bodies",
+    "entity", "entities", "environment", "setting", "context", "ground", "site", "area", "field",
+    "aspect", "element", "side", "bit", "piece", "lot", "people", "end", "outcome", "result",
+))
+
+# Idioms and phrasal verbs read as the plain words a text would use ("get X off the ground" is
+# to start X); the plain word replaces the idiom before a question's topic words are taken.
+_IDIOMS = tuple((re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), plain) for pattern, plain in (
+    (r"off the ground", "started"),
+    (r"in the end|at the end of the day|in the first place|all in all", ""),
+    (r"end(?:s|ed)? up(?= \w+ing\b)|end(?:s|ed)? up with", ""),
+    (r"put(?:s|ting)? ((?:[\w-]+ ){0,3}?)together", r"made \1"),
+    (r"br(?:ing|ings|inging|ought) ((?:[\w-]+ ){0,3}?)together", r"combines \1"),
+    (r"team(?:s|ed|ing)? up with", "cooperated with"),
+    (r"join(?:s|ed|ing)? forces with", "cooperated with"),
+    (r"t(?:ake|akes|ook|aking) part in", "participated in"),
+    (r"(?:grew|grow|grows|growing|came|come|comes|coming) out of", "resulted from"),
+    (r"kick(?:s|ed)? off|kick-start(?:s|ed)?", "started"),
+    (r"in charge of", "running"),
+))
+
+
+def plain_words(text: str) -> str:
+    """``text`` with idioms and phrasal verbs replaced by plain words (see ``_IDIOMS``)."""
+    for pattern, plain in _IDIOMS:
+        text = pattern.sub(plain, text)
+    return re.sub(r"^[\s,;]+|\s+(?=[?.!,;])", "", " ".join(text.split()))
+
+
 # Words naming the document or event itself ("the theme of the talk", "who organised the
 # event"): its opening (a deck's title slide) is where such things are said
 # ("authorities" shares the stem of "author": only the word itself names the author)

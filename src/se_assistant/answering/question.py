@@ -6,7 +6,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from se_assistant.answering.lexicon import DEMONYMS, DOCUMENT_ITSELF, asks_contact
+from se_assistant.answering.lexicon import (
+    DEMONYMS,
+    DOCUMENT_ITSELF,
+    GENERAL_NOUNS,
+    asks_contact,
+    plain_words,
+)
 from se_assistant.lexical import content_terms, fold, same_word, says, stem, words
 
 # "Which programmes ...", "Who are ...", "Name the partners ...": a question asking for a plural
@@ -19,7 +25,7 @@ _LIST_START = re.compile(
 _LIST_WORDS = re.compile(
     r"^\s*(?:list|enumerate|name)\b|\b(?:all|every|each|which\s+\w+s)\b|^\s*(?:and\s+)?what\s+(?:are|were)\b|"
     r"\bwhat\s+(?:did|does|do)\b.*\b(?:create|creat\w*|run|offer|include|combine|do)\b|"
-    r"\bwhat\s+is\s+on\b",
+    r"\bwhat(?:\s+is|'s|’s)\s+on\b|\bon\s+(?:the|their|its|this|that)\s+(?:[\w-]+\s+)?list\b",
     re.IGNORECASE,
 )
 
@@ -54,6 +60,7 @@ def analyse(
 ) -> QuestionInfo:
     """``entity_names`` maps each folded name or alias to its canonical case name;
     ``place_names`` maps a field (city, country, region) to folded value -> stored value."""
+    text = plain_words(text)  # "who put the deck together?" asks who made it
     # chat shorthand a reader expands: "co-ops" are cooperatives
     folded = " " + " ".join(words(_CO_OP.sub("cooperatives", text))) + " "
     places: dict[str, list[str]] = {}
@@ -102,6 +109,9 @@ def analyse(
     found += [w for pair in _COUNTED_OR_POSSESSED.findall(head_text) for w in pair if w]
     # "the name of the person who ...": what is named is asked for too
     found += [m.group(1) for m in _NAME_OF.finditer(head_text)]
+    # "the legal form of X": a general noun names no topic, the word before it does
+    found += [m.group(1) for w in found if stem(w) in GENERAL_NOUNS
+              for m in re.finditer(rf"\b([\w-]+)\s+{re.escape(w)}\b", head_text)]
     heads = [t for w in found for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
@@ -120,7 +130,9 @@ def analyse(
         else [],
         asks_case=bool(_ASKS_CASE.search(text)) and not entities,
         aspect=_aspect(text) if not entities else "",
-        about_document=not entities and bool(DOCUMENT_ITSELF & set(terms))
+        # "What does the talk say about X?" asks about X: the talk there only frames it
+        about_document=not entities
+        and bool(DOCUMENT_ITSELF & set(content_terms(_DOCUMENT_FRAME.sub(" ", folded))))
         and (stem("author") not in terms or bool(re.search(r"\bauthors?\b", folded))),
         asked_noun=_asked_noun(text),
         first=bool(_FIRST.search(text)),
@@ -165,6 +177,21 @@ _DO_QUESTION = re.compile(r"\b(?:does|do|did|can|could|would|should)\b")
 _HEAD = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*"
     r"(?=\b(?:of|for|be|is|are|was|were|will|like)\b|\?|$)"
+)
+
+
+_DOCUMENT_WORDS = (
+    r"(?:presentations?|talks?|deck|slides?|speakers?|presenters?|authors?|documents?|intro|"
+    r"introduction|text|material|report|conference|session|speech)"
+)
+_DOCUMENT_FRAME = re.compile(
+    rf"\b(?:according\s+to|in|on|from|throughout)\s+(?:the|this|that|these|those|its|their)\s+"
+    rf"(?:[\w-]+\s+)?{_DOCUMENT_WORDS}\b|"
+    rf"\b(?:the|this|that)\s+{_DOCUMENT_WORDS}\s+(?:says?|said|mentions?|mentioned|considers?|"
+    r"considered|thinks?|claims?|argues?|calls?\s+for|describes?|lists?|puts?|points?|suggests?|"
+    r"wants?|asks?|refers?|highlights?|stresses?|notes?|states?|shows?|tells?|means?|meant)\b|"
+    rf"\b(?:does|do|did)\s+(?:the|this|that)\s+{_DOCUMENT_WORDS}\s+"
+    r"(?!(?:take|get|happen|start|begin|last|end)\b)",
 )
 
 
