@@ -318,6 +318,13 @@ class Assistant:
         named = {fold(v) for values in places.values() for v in values}
         return [e.name for e in self.retriever.entities if named & e.places] if named else []
 
+    def subjects_located_by(self, text: str) -> list[str]:
+        """The subjects in the places ``text`` names ("the one in Germany", "the French one")."""
+        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
+
+        self._ready()
+        return self._subjects_in(analyse(text, {}, self._place_names()).places)
+
     def entities_in(self, text: str) -> list[str]:
         """The cases ``text`` names (by name or alias)."""
         from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from se_assistant.answering.smalltalk import asks_for_more, nothing_more, only_asks_for_more
-from se_assistant.followups import resolve
+from se_assistant.followups import is_elliptical, resolve
 from se_assistant.request import Request
 from se_assistant.stream import AnswerStream
 
@@ -42,8 +42,15 @@ class Chat:
         retriever = self.assistant.retriever
         retriever.ensure_loaded()
         mentions = self.assistant.entities_in(question)
+        located = [] if mentions or not is_elliptical(question) else (
+            self.assistant.subjects_located_by(question))
+        if len(located) == 1 and self.focus and located != self.focus:
+            # "and the one in Germany?": the subject there, asked what was asked of the last
+            question, mentions = f"And {located[0]}?", located
         previous = self.history[-1] if self.history else None
-        names = [n for e in retriever.entities if e.name in self.focus for n in e.names]
+        # by any of its names, or a word only its name has ("Pfefferwerk's aim")
+        names = [n for e in retriever.entities if e.name in self.focus
+                 for n in (*e.names, *e.keywords)]
         return resolve(
             question,
             focus=self.focus,

@@ -18,8 +18,23 @@ _REFERENCE = re.compile(
 )
 
 
+# "who else is involved besides the region?": words that say the question goes on about the
+# subject at hand, though they name it no more than "it" would
+_CONTINUES = re.compile(
+    r"\b(?:else|besides|apart\s+from|other\s+than|as\s+well|too|either|in\s+addition)\b",
+    re.IGNORECASE,
+)
 # a capitalised word after the first: the question names its own subject ("Contact REVES?")
 _NAME = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]{2,})\b")
+
+
+def is_elliptical(question: str) -> bool:
+    """Whether ``question`` leaves out what it asks ("and the one in Germany?", "the French
+    one?"): it is short and says "one", or starts as a follow-up does."""
+    return len(question.split()) <= 6 and bool(
+        re.search(r"\bones?\b", question, re.IGNORECASE) or _LEAD.match(question)
+        or _WHAT_ABOUT.match(question)
+    )
 
 
 def has_reference(question: str) -> bool:
@@ -63,6 +78,7 @@ def resolve(question: str, focus: list[str], previous_query: str | None,
     names_own_subject = bool(_NAME.search(q.split(" ", 1)[1] if " " in q else ""))
     if not names_own_subject and (
         len(q.split()) <= 5 or _LEAD.match(question) or _WHAT_ABOUT.match(question)
+        or _CONTINUES.search(q)
     ):
         body = _WHAT_ABOUT.sub("", _LEAD.sub("", q)).rstrip(" ?.!")
         return _capitalise(f"{body} ({subject})?")
@@ -73,10 +89,11 @@ def _swap(previous_query: str, previous_focus: list[str], new_subject: str) -> s
     out = previous_query
     replaced = False
     for name in sorted(previous_focus, key=len, reverse=True):
-        pattern = re.compile(re.escape(name), re.IGNORECASE)
+        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
         if pattern.search(out):
             out = pattern.sub(new_subject, out, count=1) if not replaced else pattern.sub("", out)
             replaced = True
+    out = re.sub(r"\s+(?=['’]s\b|[?.,!])", "", " ".join(out.split()))
     return out if replaced else f"{previous_query.rstrip(' ?')} ({new_subject})?"
 
 
