@@ -19,6 +19,7 @@ from se_assistant.answering.calibration import (
 )
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
+    ASKS_OPINION,
     CONTACT_DETAIL,
     CONTACT_KINDS,
     CONTACT_NOUNS,
@@ -148,6 +149,8 @@ def judge(
     evidence = Evidence(best_semantic, unknown, type_found)
     if not info.terms and not info.entities:
         evidence.reason = "the question has no words the material could answer"
+    elif ASKS_OPINION.search(info.text):
+        evidence.reason = "the question asks for an opinion; the material holds only its own"
     elif not type_found:
         evidence.reason = f"the material gives no {missing}"
     elif unknown:  # "the mayor of X", "the weather in X": a thing the material never names

@@ -30,7 +30,13 @@ from se_assistant.answering.lexicon import (
     WHO_LISTS,
     synonyms,
 )
-from se_assistant.answering.parts import KINDS_QUESTION, outer_headings, parts_of, subjects_of
+from se_assistant.answering.parts import (
+    KINDS_QUESTION,
+    PART_QUESTION,
+    outer_headings,
+    parts_of,
+    subjects_of,
+)
 from se_assistant.answering.question import QuestionInfo
 from se_assistant.answering.units import Unit, split_units
 from se_assistant.embedding import Encoder
@@ -110,7 +116,10 @@ class ExtractiveAnswerer:
             # but the best other unit of its passage ("4 June 2018")
             chosen = _instead_of_echo(info, chosen, candidates)
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
-        if members:
+        filed = self._part_of_subject(info, max(c.evidence for c in chosen))
+        if filed:
+            chosen = filed
+        elif members:
             chosen = members
         elif self._asks_for_the_subjects(info):
             chosen = self._every_subject(max(c.evidence for c in chosen)) or chosen
@@ -198,6 +207,20 @@ class ExtractiveAnswerer:
                     c.section_prefix = outer.strip().rstrip(":").rstrip()
                     members.append(c)
         return members
+
+    def _part_of_subject(self, info: QuestionInfo, best: float) -> list[Candidate]:
+        """"In which part of the talk is X presented?": X by its heading line, prefixed with
+        the heading of the part X is filed under. [] for other questions, or when X is under
+        no part."""
+        if len(info.entities) != 1 or not PART_QUESTION.search(info.text):
+            return []
+        for heading, passages in self._parts_map().items():
+            for p in passages:
+                if p.case == info.entities[0] and (c := _heading_candidate(p) or _first_candidate(p)):
+                    c.evidence = max(c.evidence, best)
+                    c.section_prefix = heading.strip().rstrip(":").rstrip()
+                    return [c]
+        return []
 
     def _in_the_material(self, info: QuestionInfo) -> QuestionInfo:
         """The question as this material reads it: "Which X ...?" asks for one of its

@@ -72,6 +72,15 @@ def plain_words(text: str) -> str:
     return re.sub(r"^[\s,;]+|\s+(?=[?.!,;])", "", " ".join(text.split()))
 
 
+# "In your opinion ...?", "Do you think ...?": the reader's own view is asked, which no material
+# holds (what the material thinks is asked as "What does X think ...?")
+ASKS_OPINION = re.compile(
+    r"\bin\s+your\s+(?:opinion|view|experience)\b|\b(?:do|would)\s+you\s+(?:think|believe|"
+    r"recommend|prefer|like|say|rate|suggest)\b|\byour\s+(?:favou?rite|opinion|view|take|guess)\b|"
+    r"\bwhat\s+do\s+you\s+(?:think|feel)\b",
+    re.IGNORECASE,
+)
+
 # Words naming the document or event itself ("the theme of the talk", "who organised the
 # event"): its opening (a deck's title slide) is where such things are said
 # ("authorities" shares the stem of "author": only the word itself names the author)

@@ -18,6 +18,16 @@ KINDS_QUESTION = re.compile(
 )
 
 
+# "In which part of the talk is X?", "Under what heading is X?": the part a subject is filed
+# under is asked (not "which part of Berlin", a part of something else)
+PART_QUESTION = re.compile(
+    r"\b(?:which|what)\s+(?:part|section|chapter|category|heading|strand)s?\b(?!\s+of\s+(?!"
+    r"(?:the|this|that)\s+(?:talk|presentation|deck|document|report|slides?|material)\b))|"
+    r"\bunder\s+(?:which|what)\b",
+    re.IGNORECASE,
+)
+
+
 def outer_headings(metadata: dict) -> list[str]:
     """The headings above a chunk's own, below its document's title."""
     crumbs = str(metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)
