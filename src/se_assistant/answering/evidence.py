@@ -142,6 +142,10 @@ def judge(
         type_found = any((y > year or (y == year and bound.group(1).lower() == "since"))
                          if later else y < year for y in years)
         missing = f"date {bound.group(1).lower()} {year}"
+    if type_found and not info.about_document and (thing := _named_thing(info.text)):
+        # "What are the names of the cinemas?": "cinemas, concert halls" names none of them
+        type_found = any(_named_near(t, thing, info.text) for t in chosen_texts)
+        missing = f"name of the {thing}"
     if type_found and PRESENT.search(info.text) and not any(
         YEAR.search(t) or PRESENT.search(t) for t in chosen_texts
     ):  # "Is it still running today?": material says nothing of now unless it dates itself
@@ -223,6 +227,42 @@ _EXPANSION_ASKED = re.compile(
     r"\bstands?\s+for\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b", re.IGNORECASE
 )
 # "after 2018", "since 2010", "before 2000": a date on one side of a year
+_NAME_ASKED = re.compile(
+    r"\bnames?\s+of\s+(?:the|a|an|this|that|these|those|its|their|his|her)\s+([\w\s-]+)", re.I
+)
+_NOUN_PHRASE_END = re.compile(
+    r"\s+(?:in|of|at|from|for|with|on|by|that|which|who|whom|where|is|are|was|were|does|do|did|"
+    r"has|have|had|can|could|will|would|took|take|takes|[a-z]+ed)\b.*", re.I
+)
+# a proper name: a capitalised word or an acronym
+_PROPER = re.compile(r"^(?:[A-Z][\w'’-]*|[A-Z0-9-]{2,})$")
+NAME_WINDOW = 3  # words either side of the thing whose name is asked
+
+
+def _named_thing(question: str) -> str:
+    """What "the name(s) of the X" asks to name: the last word of X ("the old brewery")."""
+    match = _NAME_ASKED.search(question)
+    if not match:
+        return ""
+    # at most an adjective and its noun: "the old brewery (Acme took over)"
+    phrase = _NOUN_PHRASE_END.sub("", match.group(1)).split()[:2]
+    return phrase[-1].lower() if phrase else ""
+
+
+def _named_near(text: str, thing: str, question: str) -> bool:
+    """Whether ``text`` gives a proper name the question does not near a word for ``thing``
+    ("two universities (Messina and Reggio Calabria)", "the SEEDS programme")."""
+    tokens = re.findall(r"[\w'’-]+", text)
+    asked = set(content_terms(question))
+    for i, token in enumerate(tokens):
+        if not same_word(stem(fold(token)), stem(thing)) and stem(fold(token)) != stem(thing):
+            continue
+        window = tokens[max(0, i - NAME_WINDOW): i] + tokens[i + 1: i + 1 + NAME_WINDOW]
+        if any(_PROPER.match(w) and stem(fold(w)) not in asked for w in window):
+            return True
+    return False
+
+
 _YEAR_BOUND = re.compile(rf"\b(after|since|before)\s+({_YEAR_NUMBER})", re.IGNORECASE)
 
 
