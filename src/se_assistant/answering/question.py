@@ -165,7 +165,8 @@ _ASKS_CASE = re.compile(
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
 _WHICH_NOUNS = re.compile(
     r"^\s*(?:and\s+)?(?:which|what)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+"
-    r"(?:do|does|did|is|are|was|were|has|have|can|could|will|would)\b"
+    # "Which EU commissioner opened ...?": a past tense is the verb as well
+    r"(?:do|does|did|is|are|was|were|has|have|can|could|will|would|[a-z]{3,}ed)\b"
 )
 _HEAD_OF = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*(?=\b(?:of|for)\b)"
