@@ -252,9 +252,9 @@ class Assistant:
         extra = []
         if info.about_document and not filters:  # "Who gave the talk?": the title slides too
             extra = retriever.search(query, filters={"opening": "True"}, top_k=3)
-        elif info.kind == "contact" and not info.entities:
+        if info.kind == "contact" and not info.entities:
             # "How can I get in touch with them?" says none of the words contact details go by
-            extra = retriever.search(f"{query} {CONTACT_WORDS}", filters=filters, top_k=3)
+            extra += retriever.search(f"{query} {CONTACT_WORDS}", filters=filters, top_k=3)
         seen = {p.node_id for p in passages}
         return passages + [p for p in extra if p.node_id not in seen]
 

@@ -104,6 +104,9 @@ QUESTION_WORDS = frozenset(
         "really",
         "specifically",
         "basically",
+        # a question's frame, not its topic ("according to the intro, what is X supposed to do?")
+        "according",
+        "supposed",
         "other",
         "more",
         "most",

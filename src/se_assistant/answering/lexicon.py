@@ -35,6 +35,7 @@ ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
     "event", "theme", "topic", "title", "subject", "presentation", "talk", "document", "slide",
     "deck", "author", "organiser", "organizer", "speaker", "conference", "meeting", "session",
     "summary", "message", "idea", "point", "material", "text", "example", "case", "instance",
+    "intro", "introduction", "conclusion",
     # words about wording: "what expression does X use", "what was it called"
     "expression", "phrase", "term", "word", "wording", "quote", "call", "name",
 ))
@@ -157,6 +158,12 @@ DEMONYMS = {
     "maltese": "malta", "cypriot": "cyprus", "lithuanian": "lithuania", "latvian": "latvia",
     "estonian": "estonia", "romanian": "romania", "bulgarian": "bulgaria",
     "serbian": "serbia", "turkish": "turkey", "ukrainian": "ukraine",
+    # the people of a region, for the country it is in ("the Catalan network" is in Spain)
+    "catalan": "spain", "basque": "spain", "andalusian": "spain", "galician": "spain",
+    "valencian": "spain", "bavarian": "germany", "saxon": "germany", "flemish": "belgium",
+    "walloon": "belgium", "sicilian": "italy", "calabrian": "italy", "tuscan": "italy",
+    "lombard": "italy", "sardinian": "italy", "neapolitan": "italy", "breton": "france",
+    "corsican": "france", "occitan": "france", "alsatian": "france", "provencal": "france",
 }
 # what a where-question asks for: the place itself answers it, whatever the material calls it
 PLACE_NOUNS = frozenset(stem(w) for w in (
