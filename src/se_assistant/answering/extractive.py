@@ -792,8 +792,8 @@ def more_from(question: str, previous: Answer) -> Answer | None:
                 chosen.append(Candidate(passage, 0, unit))
     if not chosen:
         return None
-    answer = compose(question, question, chosen[: cal.MAX_LIST_UNITS])
-    return answer
+    # searched as the question it goes on from: "what else?" alone finds nothing
+    return compose(question, previous.query, chosen[: cal.MAX_LIST_UNITS])
 
 
 def to_citation(p: Passage, number: int, highlights: tuple[str, ...] = ()) -> Citation:
