@@ -318,3 +318,80 @@ def test_stand_for_needs_a_full_name_whose_initials_make_the_acronym():
 def test_a_figure_of_the_question_itself_answers_no_how_many():
     assert not _grounded("How long did the fair on 4 June 2018 last?", "Fair, 4 June 2018")
     assert _grounded("How long did the fair on 4 June 2018 last?", "The fair lasted 3 days.")
+
+
+# ---- plain words, frames, names asked for (dev7, dev8) ---------------------------------------
+def test_idioms_read_as_the_plain_words_a_text_uses():
+    from se_assistant.answering.lexicon import plain_words
+
+    assert plain_words("Who got Acme off the ground?") == "Who got Acme started?"
+    assert plain_words("who put this deck together?") == "who made this deck?"
+    assert plain_words("What does Acme bring together?") == "What does Acme combines?"
+    assert plain_words("in the end, who ran it?") == "who ran it?"
+    assert plain_words("Who teamed up with Acme?") == "Who cooperated with Acme?"
+
+
+def test_a_general_noun_is_no_unknown_topic_but_the_word_it_carries_is():
+    vocabulary = frozenset(stem(w) for w in ["acme", "partner", "build", "ecosystem", "sector"])
+    assert _grounded("Which bodies did Acme partner with?", "Partners: Alpha and Beta", vocabulary)
+    assert _grounded("What kind of environment does Acme build?", "an ecosystem for the sector",
+                     vocabulary)
+    legal = analyse("What is the legal form of Acme?", NAMES)
+    assert stem("legal") in legal.heads  # "form" says nothing; "legal" names the topic
+    assert not judge(legal, 0.9, vocabulary, ["Acme builds an ecosystem"]).grounded
+
+
+def test_the_talk_saying_something_frames_a_question_about_that_thing():
+    assert analyse("Who gave the talk?", NAMES).about_document
+    assert analyse("What was the theme of the event?", NAMES).about_document
+    framed = analyse("Why does the talk say cooperatives suit clusters?", NAMES)
+    assert not framed.about_document
+    assert not analyse("According to the speaker, what do clusters serve?", NAMES).about_document
+
+
+def test_the_thing_on_a_list_is_asked_as_a_list():
+    assert analyse("What does the speaker put on the wish list?", NAMES).is_list
+    assert analyse("what's on their wish list?", NAMES).is_list
+
+
+def test_a_name_asked_for_must_be_given_next_to_the_thing_named():
+    cinemas = "culture (bookshop, printing companies, cinemas, concert halls)"
+    assert not _grounded("What are the names of the cinemas in Acme?", cinemas)
+    assert _grounded("What are the names of the universities in Acme?",
+                     "two universities (Lyon and Grenoble)")
+    assert not _grounded("What was the name of the old brewery Acme took over?",
+                         "Acme Works was set up on the terrain of the old brewery.")
+
+
+def test_an_opinion_of_the_reader_is_not_in_any_material():
+    assert not _grounded("In your opinion, which lab is the best?", "Zeta Lab is a lab in Lyon.")
+    assert not _grounded("Do you think Acme works well?", "Acme works with Zeta Lab.")
+    assert _grounded("What does Acme think of Zeta Lab?", "Acme thinks Zeta Lab works well.")
+
+
+def test_which_x_with_a_past_tense_asks_for_an_x():
+    info = analyse("Which EU commissioner opened the fair?", NAMES)
+    assert stem("commissioner") in info.heads
+    assert not judge(info, 0.9, frozenset(stem(w) for w in ["eu", "open", "fair"]),
+                     ["EU fair 2018"]).grounded
+
+
+def test_the_part_asked_of_a_subject_is_the_part_of_the_talk_not_of_a_city():
+    from se_assistant.answering.parts import PART_QUESTION
+
+    assert PART_QUESTION.search("In which part of the talk is Acme presented?")
+    assert PART_QUESTION.search("Under which heading is Acme?")
+    assert not PART_QUESTION.search("In which part of Lyon did Acme begin?")
+
+
+def test_a_follow_up_going_on_about_the_subject_gets_it_and_an_elliptical_one_is_known():
+    from se_assistant.followups import is_elliptical, resolve
+
+    standalone = resolve("who else is involved besides the region?", ["Acme Works"],
+                         "What is the objective of Acme Works?", ["Acme Works"], [])
+    assert "Acme Works" in standalone
+    assert is_elliptical("and the one in Germany?") and is_elliptical("the French one?")
+    assert not is_elliptical("What is the objective of the French cluster in Lyon?")
+    swapped = resolve("And Zeta Lab?", ["Acme Works"], "What is Acme's objective?",
+                      ["Acme Works", "acme"], ["Zeta Lab"])
+    assert swapped == "What is Zeta Lab's objective?"

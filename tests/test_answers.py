@@ -255,3 +255,18 @@ def test_a_case_named_by_its_country_adjective_is_answered_from_that_case_only(a
     answer = assistant.ask("Who are the founders of the French cluster?")
     assert answer.grounded and "REALIS" in answer.text
     assert "Coopcity" not in answer.text and "Brussels" not in answer.text
+    assert "URSCOP" in answer.text  # who set it up, not only its heading
+
+
+def test_and_the_one_in_another_country_asks_the_last_question_of_the_case_there(assistant):
+    chat = assistant.chat()
+    chat.ask("Which of the cases is in Italy?")
+    chat.ask("where exactly?")
+    answer = chat.ask("and the one in Germany?")
+    assert answer.grounded and "Berlin" in answer.text and "Messina" not in answer.text
+
+
+def test_the_part_of_the_talk_a_case_is_in_is_its_heading(assistant):
+    answer = assistant.ask("In which part of the talk is REALIS presented?")
+    assert_well_cited(answer)
+    assert "promoted by (programmes of) public authorities" in answer.text
