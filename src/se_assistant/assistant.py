@@ -220,7 +220,10 @@ class Assistant:
     def _understand(self, query: str, filters: dict[str, Any] | None):
         """What a (cleaned) query asks; a subject filter names the subject the question
         leaves out ("What is the objective?" with subject=Coopcity)."""
-        from se_assistant.answering.question import analyse  # ~5 ms of regexes, kept out of --help
+        from se_assistant.answering.question import (  # ~5 ms of regexes, kept out of --help
+            analyse,
+            naming_subject,
+        )
 
         self._ready()
         info = analyse(query, self._entity_names(), self._place_names())
@@ -232,7 +235,7 @@ class Assistant:
         located = self._subjects_in(info.places)
         if not info.entities and len(located) == 1 and not info.asks_case and info.kind != "where":
             # "the founders of the French cluster" names the one subject in France
-            query = f"{query.rstrip(' ?')} ({located[0]})?"
+            query = naming_subject(query, info, located[0])
             info = analyse(query, self._entity_names(), self._place_names())
         return query, info
 

@@ -44,6 +44,7 @@ class QuestionInfo:
     places: dict[str, list[str]] = field(default_factory=dict)  # field -> values named
     names: list[str] = field(default_factory=list)  # stems of capitalised words (proper names)
     heads: list[str] = field(default_factory=list)  # stems of "the X of"-style head nouns
+    place_phrases: list[str] = field(default_factory=list)  # the words naming places, folded
     place_terms: set[str] = field(default_factory=set)  # stems of words naming a place by
     # another form of its name ("German" for Germany)
     acronyms: list[str] = field(default_factory=list)  # ALL-CAPS words, e.g. REVES
@@ -66,6 +67,7 @@ def analyse(
     places: dict[str, list[str]] = {}
     said_words = folded.split()
     place_words: set[str] = set()
+    said_as: list[str] = []
     for key, values in (place_names or {}).items():
         for name, stored in values.items():
             # "the German cluster" is the one in Germany, "the French one" the one in France
@@ -77,6 +79,7 @@ def analyse(
                 continue  # a country code ("BE") only as written, never the word "be"
             places.setdefault(key, []).append(stored)
             place_words.update(stem(w) for w in forms)
+            said_as.extend([*forms, name] if says(folded, name) else forms)
     entities: list[str] = []
     entity_terms: set[str] = set()
     said: list[str] = []
@@ -109,9 +112,12 @@ def analyse(
     found += [w for pair in _COUNTED_OR_POSSESSED.findall(head_text) for w in pair if w]
     # "the name of the person who ...": what is named is asked for too
     found += [m.group(1) for m in _NAME_OF.finditer(head_text)]
+    # "Name the organisations behind X", "List all the partners": what is to be listed
+    found += [m.group(1) for m in _LIST_ASKED.finditer(head_text)]
     # "the legal form of X": a general noun names no topic, the word before it does
     found += [m.group(1) for w in found if stem(w) in GENERAL_NOUNS
-              for m in re.finditer(rf"\b([\w-]+)\s+{re.escape(w)}\b", head_text)]
+              for m in re.finditer(rf"\b([\w-]+)\s+{re.escape(w)}\b", head_text)
+              if not _QUANTIFIER.fullmatch(m.group(1))]
     heads = [t for w in found for t in content_terms(w) if t in terms]
     return QuestionInfo(
         text=text,
@@ -123,6 +129,7 @@ def analyse(
         entity_names=[*said, *entities],
         places=places,
         place_terms=place_words,
+        place_phrases=list(dict.fromkeys(said_as)),
         names=list(dict.fromkeys(names)),
         heads=list(dict.fromkeys(heads)),
         acronyms=list(dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", text)))
@@ -171,6 +178,10 @@ _WHICH_NOUNS = re.compile(
 _HEAD_OF = re.compile(
     r"\b(?:the|its|their|his|her)\s+(?:[\w-]+\s+)??([\w-]+)\s*(?=\b(?:of|for)\b)"
 )
+_LIST_ASKED = re.compile(
+    r"^\s*(?:please\s+)?(?:name|list|enumerate)\s+(?:all\s+)?(?:the|its|their|his|her)?\s*"
+    r"(?:[\w-]+\s+)??([\w-]+)(?=\s+(?:of|behind|in|involved|that|who|which|at|for)\b|\s*[?.!]?\s*$)"
+)
 _NAME_OF = re.compile(r"\b(?:name|names|title)\s+of\s+(?:the|a|an|this|that|its|their)\s+([\w-]+)")
 _COUNTED_OR_POSSESSED = re.compile(r"\bhow\s+many\s+([\w-]+)|\w(?:'s|’s)\s+([\w-]+)")
 _PASSIVE = re.compile(r"\b(?:was|were|is|are|been|be|get|got)\b\s+(?:the|its|their|his|her)\b")
@@ -196,6 +207,13 @@ _DOCUMENT_FRAME = re.compile(
 )
 
 
+# "the three kinds of", "the main ways": a number or quantifier names no topic
+_QUANTIFIER = re.compile(
+    r"\d+|one|two|three|four|five|six|seven|eight|nine|ten|many|several|few|some|all|both|"
+    r"different|various|main|other|first|second|third|last|same|key|major",
+)
+
+
 _SPELLED_OUT = re.compile(
     r"\bstands?\s+for\b|\bmean(?:s|ing|t)?\b|\bacronym\b|\babbreviat\w*|\bfull\s+name\b",
     re.IGNORECASE,
@@ -213,6 +231,24 @@ _ASKED_NOUN = re.compile(
     r"\b(?:one|any|some)\s+of\s+(?:the|these|those)\s+([a-z-]+)|"
     r"^\s*(?:are\s+there\s+)?any\s+([a-z-]+)\s+(?:that|which|who)\b"
 )
+
+
+# what a question calls the thing in a place ("the Italian foundation", "the Berlin project")
+_THING_IN_PLACE = (
+    r"clusters?|cases?|examples?|foundations?|projects?|initiatives?|networks?|ones?|"
+    r"programmes?|programs?|organi[sz]ations?|cooperatives?|co-?ops?|associations?"
+)
+
+
+def naming_subject(text: str, info: QuestionInfo, subject: str) -> str:
+    """``text`` with the subject in the place it names said by its name: "What was the Italian
+    foundation trying to achieve?" -> "What was the Acme Foundation trying to achieve?". A
+    place that is not said of a thing ("in Berlin") stays, and the name is added at the end."""
+    out = text
+    for phrase in sorted(info.place_phrases, key=len, reverse=True):
+        pattern = re.compile(rf"\b{re.escape(phrase)}\s+(?:{_THING_IN_PLACE})\b", re.IGNORECASE)
+        out = pattern.sub(subject, out)
+    return out if out != text else f"{text.rstrip(' ?')} ({subject})?"
 
 
 def _asked_noun(text: str) -> str:
@@ -260,7 +296,11 @@ def _kind(text: str) -> str:
         t,
     ):
         return "where"
-    if re.match(r"^(who|by whom|whom)\b", t) or re.search(r"\bwho\b", t):
+    if re.match(r"^(who|by whom|whom)\b", t) or re.search(r"\bwho\b", t) or re.search(
+        # "Name the organisations behind X" asks who is behind it
+        r"\b(organi[sz]ations?|people|groups?|partners?|bodies|members?|players?)\s+"
+        r"(behind|involved)\b", t
+    ):
         return "who"
     if re.match(r"^how\b", t):
         return "how"

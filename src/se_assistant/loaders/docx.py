@@ -60,6 +60,7 @@ def load(path: Path) -> LoadedFile:
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     lines: list[str] = []
+    pending_title = ""
 
     def flush() -> None:
         body = "\n".join(lines).strip()
@@ -71,11 +72,16 @@ def load(path: Path) -> LoadedFile:
 
     for kind, level, text in blocks:
         if kind == "text":
-            lines.append(text)
+            lines.extend([pending_title, text] if pending_title else [text])
+            pending_title = ""
             continue
         flush()
+        pending_title = ""
         if level == _TITLE_LEVEL and text == title:
+            # the title as the page shows it stays a line of the text that follows it (it may
+            # be asked for: "what event is this for?"); as the document's title it heads no section
             stack = []
+            pending_title = text
             continue
         while stack and stack[-1][0] >= level:
             stack.pop()

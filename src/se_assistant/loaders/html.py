@@ -53,6 +53,7 @@ def load(path: Path) -> LoadedFile:
     sections: list[Section] = []
     stack: list[tuple[int, str]] = []
     lines: list[str] = []
+    pending_title = ""
 
     def flush() -> None:
         body = "\n".join(lines).strip()
@@ -64,11 +65,16 @@ def load(path: Path) -> LoadedFile:
 
     for kind, level, value in events:
         if kind == "text":
-            lines.append(value)
+            lines.extend([pending_title, value] if pending_title else [value])
+            pending_title = ""
             continue
         flush()
+        pending_title = ""
         if level == 1 and value == title:
+            # the title as the page shows it stays a line of the text that follows it (it may
+            # be asked for: "what event is this for?"); as the document's title it heads no section
             stack = []
+            pending_title = value
             continue
         while stack and stack[-1][0] >= level:
             stack.pop()
