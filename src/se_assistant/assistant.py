@@ -195,9 +195,32 @@ class Assistant:
         reply = self._small_talk(query, info)
         if reply is not None:
             return [], reply, False
-        passages = self._passages(query, info, request.filters)
-        answer, evidence = self._extractive.answer(request.question, query, info, passages)
+        answer, evidence, _, passages = self._answer(request.question, query, info, request.filters)
         return passages, answer, evidence.grounded
+
+    def _answer(self, question: str, query: str, info, filters: dict[str, Any] | None):
+        """The extractive answer, its evidence, the passages re-ranked and those retrieved. A
+        question asking several things ("Who launched X, and why?") is asked part by part,
+        each part about the subjects the whole names."""
+        from se_assistant.answering.question import split_compound
+
+        parts = split_compound(query)
+        if len(parts) == 1:
+            passages = self._passages(query, info, filters)
+            answer, evidence, ranked = self._extractive.answer_and_ranking(
+                question, query, info, passages)
+            return answer, evidence, ranked, passages
+        subjects = {"case": info.entities} if info.entities else filters
+        asked = []
+        for part in parts:
+            part_query, part_info = self._understand(part, subjects)
+            asked.append((part_query, part_info, self._passages(part_query, part_info, filters)))
+        answer, evidence = self._extractive.answer_parts(question, query, asked)
+        passages = list({p.node_id: p for _, _, found in asked for p in found}.values())
+        cited = {c.chunk_id for c in answer.citations}
+        ranked = [p for p in passages if p.node_id in cited] + [
+            p for p in passages if p.node_id not in cited]
+        return answer, evidence, ranked, passages
 
     def small_talk(self, question: str) -> Answer | None:
         """The reply to a turn that asks nothing of the material ("thanks", "ok", markup), or
@@ -271,8 +294,7 @@ class Assistant:
         from se_assistant.answering.extractive import to_citation  # imports numpy
 
         query, info = self._understand(self.request(query).query, filters)
-        passages = self._passages(query, info, filters)
-        answer, _, ranked = self._extractive.answer_and_ranking(query, query, info, passages)
+        answer, _, ranked, _ = self._answer(query, query, info, filters)
         found = list(answer.citations)
         cited = {c.chunk_id for c in found}
         found += [to_citation(p, 0) for p in ranked if p.node_id not in cited]

@@ -103,13 +103,42 @@ class ExtractiveAnswerer:
         self, question: str, query: str, info: QuestionInfo, passages: list[Passage]
     ) -> tuple[Answer, Evidence, list[Passage]]:
         """:meth:`answer`, and the passages re-ranked by their best unit."""
+        chosen, evidence, ranked = self._decide(query, info, passages)
+        if not evidence.grounded:
+            return refusal(question, query, ranked, evidence), evidence, ranked
+        return compose(question, query, chosen), evidence, ranked
+
+    def answer_parts(
+        self, question: str, query: str, parts: list[tuple[str, QuestionInfo, list[Passage]]]
+    ) -> tuple[Answer, Evidence]:
+        """A question asking several things ("Who launched X, and why?"), asked as ``parts``
+        (each its query, analysis and passages): the units answering each part, in one answer.
+        The parts the material does not answer are left out; when it answers none, the
+        refusal gives the first part's reason."""
+        chosen: list[Candidate] = []
+        first: tuple[Evidence, list[Passage]] | None = None
+        grounded: list[Evidence] = []
+        for part_query, info, passages in parts:
+            units, evidence, ranked = self._decide(part_query, info, passages)
+            first = first or (evidence, ranked)
+            if evidence.grounded:
+                grounded.append(evidence)
+                chosen += [c for c in units if all(c.unit.text != o.unit.text for o in chosen)]
+        if not grounded and first is not None:
+            return refusal(question, query, first[1], first[0]), first[0]
+        best = max(grounded, key=lambda e: e.best_semantic)
+        return compose(question, query, chosen[: cal.MAX_LIST_UNITS]), best
+
+    def _decide(
+        self, query: str, info: QuestionInfo, passages: list[Passage]
+    ) -> tuple[list[Candidate], Evidence, list[Passage]]:
+        """The units that answer, the evidence whether they do, and the passages re-ranked."""
         info = self._in_the_material(info)
         ranked, candidates = self.rank(query, info, passages)
         if not candidates:
             reason = ("no passage is about " + " and ".join(info.entities) if info.entities
                       else "nothing was retrieved")
-            evidence = Evidence(0.0, info.terms, True, False, reason)
-            return refusal(question, query, ranked, evidence), evidence, ranked
+            return [], Evidence(0.0, info.terms, True, False, reason), ranked
         chosen = self._with_named_evidence(query, info, self._choose(info, candidates))
         if info.kind != "yes_no" and chosen and _echoes(info, chosen[0]):
             # "On which day did the Day of X take place?": not the line "Day of X" said back
@@ -139,9 +168,7 @@ class ExtractiveAnswerer:
         if evidence.grounded and not _about_the_named(info, chosen):
             names = as_written(info.text, info.names)
             evidence.grounded, evidence.reason = False, f"no passage says that of {names}"
-        if not evidence.grounded:
-            return refusal(question, query, ranked, evidence), evidence, ranked
-        return compose(question, query, chosen), evidence, ranked
+        return chosen, evidence, ranked
 
     def _with_named_evidence(
         self, query: str, info: QuestionInfo, chosen: list[Candidate]

@@ -233,6 +233,41 @@ _ASKED_NOUN = re.compile(
 )
 
 
+_WH = r"(?:(?:at|on|in|from|for|by|with|to)\s+)?(?:what|who|whom|whose|why|where|when|which|how)"
+# where a question asking several things asks the next: ", and why?", " and what does it do?",
+# ", at what event", or a second question after a "?"
+_AUX = r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)"
+_NEXT_PART = re.compile(
+    rf"\s*[,;]\s*(?:and\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b)|(?<=\?)\s+(?=(?:{_WH}|{_AUX})\b)",
+    re.IGNORECASE,
+)
+# a part that is a question itself: not "According to the deck, what ...?" nor "When the
+# intro talks about X, what does it mean?" (a clause leading to the question)
+_A_QUESTION = re.compile(
+    rf"^\s*(?:and\s+|so\s+)?(?:{_AUX}\b|(?!(?:when|where)\s+(?!{_AUX}\b)[a-z]+\s+[a-z]+\s)"
+    rf"{_WH}\b)",
+    re.IGNORECASE,
+)
+_LEADING_WH = re.compile(
+    rf"^\s*{_WH}\b(?:\s+(?:is|are|was|were|did|does|do|has|have|can|could))?\s*", re.IGNORECASE
+)
+
+
+def split_compound(text: str) -> list[str]:
+    """The questions in ``text`` when it asks several things: "Who launched X, and why?" ->
+    ["Who launched X?", "why (launched X)?"]. A short part takes the first part's topic. One
+    question gives ``[text]``."""
+    parts = [p.strip(" ,;?") for p in _NEXT_PART.split(text)]
+    parts = [p for p in parts if any(ch.isalnum() for ch in p)]
+    # "Where and when ...?" is one question; so is a first part of a word or two
+    if len(parts) < 2 or len(parts[0].split()) <= 2 or not _A_QUESTION.match(parts[0]):
+        return [text]
+    topic = _LEADING_WH.sub("", parts[0])
+    return [f"{parts[0]}?"] + [
+        f"{p} ({topic})?" if len(p.split()) <= 3 else f"{p}?" for p in parts[1:]
+    ]
+
+
 # what a question calls the thing in a place ("the Italian foundation", "the Berlin project")
 _THING_IN_PLACE = (
     r"clusters?|cases?|examples?|foundations?|projects?|initiatives?|networks?|ones?|"
