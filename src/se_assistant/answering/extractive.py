@@ -362,8 +362,9 @@ class ExtractiveAnswerer:
         else:
             texts = [_embedding_text(c) for c in candidates]
             # "Which cluster organises a film festival?": every case is a cluster, so the unit
-            # must match what is said of it ("organises a film festival"), not "cluster"
-            asked = info.aspect or query
+            # must match what is said of it ("organises a film festival"), not "cluster"; so
+            # must "Did universities take part in any of the clusters?"
+            asked = info.aspect or self._without_any_subject(query)
         vectors = self.encoder.embed(texts)
         semantic = vectors @ self.encoder.embed([asked])[0]
         rare_names = {t for t in set(info.names) - info.entity_terms
@@ -393,6 +394,18 @@ class ExtractiveAnswerer:
             if c.unit.text in boilerplate:
                 c.score -= cal.BOILERPLATE_PENALTY
         return candidates
+
+    def _without_any_subject(self, query: str) -> str:
+        """The question without "(in) any/one/each of the clusters" when "clusters" is what
+        subjects are called: it says every subject, and matches none better."""
+        self._learn_index()
+
+        def subjects(match: re.Match) -> str:
+            noun = stem(fold(match.group(1)))
+            return " " if noun in SUBJECT_KINDS or noun in self._subject_words else match.group(0)
+
+        out = _ANY_OF_THE.sub(subjects, query)
+        return " ".join(out.split()) or query
 
     def _worth_embedding(
         self, info: QuestionInfo, candidates: list[Candidate], overlaps: dict[int, float]
@@ -482,6 +495,13 @@ class ExtractiveAnswerer:
         return chosen + extra
 
 
+_ANY_OF_THE = re.compile(
+    r"\b(?:(?:in|of|for|from|among|by)\s+)?(?:any|one|some|each|all|either|none|several)\s+of\s+"
+    r"(?:the|these|those|its|their)\s+(?:[\w-]+\s+)??([\w-]+)\b",
+    re.IGNORECASE,
+)
+
+
 def _parallel(
     info: QuestionInfo, top: Candidate, leaders: list[Candidate], ranked: list[Candidate]
 ) -> list[Candidate]:
@@ -509,7 +529,8 @@ def _opening_bonus(info: QuestionInfo, c: Candidate) -> float:
         return 0.0
     text = c.unit.text.strip()
     quoted = len(text) > 2 and text[0] in _QUOTES and text[-1] in _QUOTES
-    asked = ["who"] if info.kind == "who" else [
+    # "Which network made it?" asks who, as "Who made it?" does
+    asked = ["who"] if info.kind == "who" or info.asked_noun in KINDS_OF["who"] else [
         t for t in [*info.heads, info.asked_noun] if t in KINDS_OF
     ]
     unit_terms = {stem(w) for w in words(text)}
@@ -642,7 +663,14 @@ def _names_asked_place(info: QuestionInfo, c: Candidate) -> bool:
     names (in the words the material uses: "ES" for Spain)."""
     if not info.places or not (info.asks_case or info.kind == "where"):
         return False
+    # "Which organisations are behind the Brussels hub?" names the place of what it asks of,
+    # not the place asked about
+    if info.kind != "where" and not _PLACE_ASKED.search(fold(info.text)):
+        return False
     return any(says(c.unit.text, v) for vals in info.places.values() for v in vals)
+
+
+_PLACE_ASKED = re.compile(r"\b(?:in|at|from|near|based|located|around)\s+(?:the\s+)?[\w-]+")
 
 
 def _asks_credit(info: QuestionInfo) -> bool:

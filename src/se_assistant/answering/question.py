@@ -334,7 +334,7 @@ def _kind(text: str) -> str:
     if re.match(r"^(who|by whom|whom)\b", t) or re.search(r"\bwho\b", t) or re.search(
         # "Name the organisations behind X" asks who is behind it
         r"\b(organi[sz]ations?|people|groups?|partners?|bodies|members?|players?)\s+"
-        r"(behind|involved)\b", t
+        r"((is|are|were|was)\s+)?(behind|involved)\b", t
     ):
         return "who"
     if re.match(r"^how\b", t):
