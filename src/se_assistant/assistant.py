@@ -12,7 +12,7 @@ from typing import Any
 
 from se_assistant import ingestion
 from se_assistant.answering.lexicon import CONTACT_WORDS
-from se_assistant.answering.smalltalk import REPLIES, small_talk_kind
+from se_assistant.answering.smalltalk import REPLIES, looks_like_a_question, small_talk_kind
 from se_assistant.chat import Chat
 from se_assistant.documents import root_id
 from se_assistant.errors import IndexNotReadyError, SeAssistantError
@@ -196,6 +196,14 @@ class Assistant:
         if reply is not None:
             return [], reply, False
         answer, evidence, _, passages = self._answer(request.question, query, info, request.filters)
+        if (not evidence.grounded and request.subjects and not info.entities and not info.places
+                and looks_like_a_question(query)):
+            # a follow-up that does not say what it asks of ("what was on the site before?"):
+            # asked of the subject the conversation is about
+            about, about_info = self._understand(query, {"case": list(request.subjects)})
+            second = self._answer(request.question, about, about_info, request.filters)
+            if second[1].grounded:
+                answer, evidence, _, passages = second
         return passages, answer, evidence.grounded
 
     def _answer(self, question: str, query: str, info, filters: dict[str, Any] | None):

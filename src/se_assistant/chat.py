@@ -75,7 +75,7 @@ class Chat:
         query, unavailable = self._standalone_query(cleaned)
         stream = self.assistant.respond_stream(
             Request(question=cleaned, query=query, filters=self.filters,
-                    llm_unavailable=unavailable)
+                    llm_unavailable=unavailable, subjects=tuple(self.focus))
         )
         return stream.on_done(
             lambda final: self.history.append(Turn(cleaned, final, self._focus_after(query, final)))

@@ -21,7 +21,8 @@ _REFERENCE = re.compile(
 # "who else is involved besides the region?": words that say the question goes on about the
 # subject at hand, though they name it no more than "it" would
 _CONTINUES = re.compile(
-    r"\b(?:else|besides|apart\s+from|other\s+than|as\s+well|too|either|in\s+addition)\b",
+    r"\b(?:else|besides|apart\s+from|other\s+than|as\s+well|too|either|in\s+addition|"
+    r"(?:which|what|that|this)\s+ones?)\b",
     re.IGNORECASE,
 )
 # a capitalised word after the first: the question names its own subject ("Contact REVES?")

@@ -63,6 +63,9 @@ _IDIOMS = tuple((re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), plain) for pa
     (r"(?:grew|grow|grows|growing|came|come|comes|coming) out of", "resulted from"),
     (r"kick(?:s|ed)? off|kick-start(?:s|ed)?", "started"),
     (r"in charge of", "running"),
+    # "can you say more about X?" asks about X
+    (r"(?:can|could|would)\s+you\s+(?:please\s+)?(?:tell\s+(?:me|us)|say|explain|talk)\s+"
+     r"(?:a\s+(?:bit|little)\s+)?(?:more\s+)?(?:about|on)", "tell me about"),
 ))
 
 

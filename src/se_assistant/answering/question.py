@@ -281,7 +281,12 @@ def naming_subject(text: str, info: QuestionInfo, subject: str) -> str:
     place that is not said of a thing ("in Berlin") stays, and the name is added at the end."""
     out = text
     for phrase in sorted(info.place_phrases, key=len, reverse=True):
-        pattern = re.compile(rf"\b{re.escape(phrase)}\s+(?:{_THING_IN_PLACE})\b", re.IGNORECASE)
+        pattern = re.compile(
+            rf"\b{re.escape(phrase)}\s+(?:{_THING_IN_PLACE})\b|"
+            # "the foundation in Messina"
+            rf"\b(?:the\s+)?(?:{_THING_IN_PLACE})\s+(?:in|from|of|at)\s+{re.escape(phrase)}\b",
+            re.IGNORECASE,
+        )
         out = pattern.sub(subject, out)
     return out if out != text else f"{text.rstrip(' ?')} ({subject})?"
 

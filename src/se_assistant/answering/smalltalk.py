@@ -17,6 +17,14 @@ _ACK = frozenset(
     ["ok", "okay", "k", "fine", "good", "great", "nice", "cool", "perfect", "excellent", "super", "awesome", "wow", "sure", "yes", "no", "yeah", "yep", "nope", "alright", "right", "got", "it", "that", "that's", "thats", "s", "all", "i", "needed", "need", "you", "very", "much", "so", "lol", "hmm", "hm", "mm", "uh", "um", "ah", "oh", "well", "interesting", "noted", "understood", "see", "a", "lot", "for", "the", "your", "help", "helpful", "again", "really", "indeed", "have", "day",
      "night", "weekend", "take", "care", "soon"]
 )
+# words opening an acknowledgement ("great, that helps"), and words asking or telling to do
+_OPENING_ACK = frozenset(["ok", "okay", "great", "perfect", "cool", "nice", "awesome", "excellent",
+                          "wow", "brilliant", "super", "fantastic", "wonderful", "amazing"])
+_ASKING = re.compile(
+    r"\b(?:what|who|whom|whose|why|where|when|which|how|tell|list|name|explain|describe|give|"
+    r"show|compare|summari[sz]e)\b",
+    re.IGNORECASE,
+)
 _MORE = re.compile(
     r"^\s*(?:and\s+)?(?:what|anything|something|tell\s+me)\s+(?:else|more)\b|"
     r"^\s*(?:and\s+)?(?:more|go\s+on|continue)\b",
@@ -44,9 +52,21 @@ def small_talk_kind(text: str, vocabulary: frozenset[str], stems: list[str]) -> 
         if set(tokens) & _GREETING:
             return "greeting"
         return "ack"
+    if "?" not in text and tokens[0] in _THANKS | _OPENING_ACK and not _ASKING.search(text):
+        # "thanks a lot, that's really helpful for my article!": thanks, whatever follows
+        return "thanks" if set(tokens) & _THANKS else "ack"
     if "?" not in text and len(tokens) <= 2 and not any(s in vocabulary for s in stems):
         return "noise"  # a lone word the material never uses, or what is left of markup
     return ""
+
+
+def looks_like_a_question(text: str) -> bool:
+    """Whether ``text`` asks something: it ends with "?" or says a word that asks or tells
+    ("what", "how", "list", "explain" ...), or opens as a question does ("Is it ...")."""
+    return text.rstrip().endswith("?") or bool(_ASKING.search(text)) or bool(
+        re.match(r"^\s*(?:and\s+)?(?:is|are|was|were|do|does|did|can|could|has|have|will)\b",
+                 text, re.IGNORECASE)
+    )
 
 
 def asks_for_more(text: str) -> bool:
