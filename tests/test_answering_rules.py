@@ -395,3 +395,43 @@ def test_a_follow_up_going_on_about_the_subject_gets_it_and_an_elliptical_one_is
     swapped = resolve("And Zeta Lab?", ["Acme Works"], "What is Acme's objective?",
                       ["Acme Works", "acme"], ["Zeta Lab"])
     assert swapped == "What is Zeta Lab's objective?"
+
+
+# ---- several questions in one, places that name a subject, chat turns (dev9, dev10) -----------
+def test_a_question_asking_several_things_is_split_into_its_parts():
+    from se_assistant.answering.question import split_compound
+
+    assert split_compound("Who launched Acme, and why?") == ["Who launched Acme?",
+                                                             "why (launched Acme)?"]
+    assert split_compound("Where is Acme based and what does it do?") == [
+        "Where is Acme based?", "what does it do?"]
+    assert len(split_compound("Who gave the talk, at what event, and on what date?")) == 3
+    for one in ("Where and when was the talk given?",
+                "According to the deck, what do clusters serve?",
+                "When the intro talks about networks, what does it mean?",
+                "How did Acme and Zeta Lab differ in the way they started?"):
+        assert split_compound(one) == [one]
+
+
+def test_a_subject_named_by_its_place_is_said_by_its_name():
+    from se_assistant.answering.question import naming_subject
+
+    places = {"place": {"italy": "Italy", "it": "IT", "lyon": "Lyon"}}
+    info = analyse("What was the Italian foundation trying to achieve?", NAMES, places)
+    assert naming_subject(info.text, info, "Acme Works") == "What was the Acme Works trying to achieve?"
+    info = analyse("What's the name of the cluster in Lyon?", NAMES, places)
+    assert naming_subject(info.text, info, "Zeta Lab") == "What's the name of Zeta Lab?"
+    info = analyse("Who works in Lyon?", NAMES, places)
+    assert naming_subject(info.text, info, "Zeta Lab") == "Who works in Lyon (Zeta Lab)?"
+
+
+def test_thanks_with_a_remark_is_small_talk_and_a_question_is_not():
+    from se_assistant.answering.smalltalk import looks_like_a_question
+
+    assert small_talk_kind("thanks a lot, that's really helpful for my article!", frozenset(),
+                           []) == "thanks"
+    assert small_talk_kind("great, that helps my report", frozenset(), []) == "ack"
+    assert small_talk_kind("thanks, who launched it?", frozenset(), []) == ""
+    assert looks_like_a_question("what was on the site before?")
+    assert looks_like_a_question("Is it still running")
+    assert not looks_like_a_question("that's really helpful for my article!")

@@ -270,3 +270,17 @@ def test_the_part_of_the_talk_a_case_is_in_is_its_heading(assistant):
     answer = assistant.ask("In which part of the talk is REALIS presented?")
     assert_well_cited(answer)
     assert "promoted by (programmes of) public authorities" in answer.text
+
+
+def test_a_question_asking_two_things_gets_both(assistant):
+    answer = assistant.ask("Who launched the Pfefferwerk project, and why?")
+    assert_well_cited(answer)
+    assert "citizens" in answer.text and "socio-cultural centre" in answer.text
+
+
+def test_a_follow_up_without_its_subject_is_asked_of_the_case_being_discussed(assistant):
+    chat = assistant.chat()
+    chat.ask("Can you tell me about the Berlin case?")
+    answer = chat.ask("what was on the site before?")  # refused when asked alone
+    assert answer.grounded and "Pfefferwerk" in answer.text
+    assert chat.ask("thanks a lot, that's really helpful for my article!").citations == []

@@ -119,22 +119,27 @@ class ExtractiveAnswerer:
         first: tuple[Evidence, list[Passage]] | None = None
         grounded: list[Evidence] = []
         for part_query, info, passages in parts:
-            units, evidence, ranked = self._decide(part_query, info, passages)
+            # each part adds what the others did not say ("Who launched X, and why?")
+            units, evidence, ranked = self._decide(part_query, info, passages, said=chosen)
             first = first or (evidence, ranked)
             if evidence.grounded:
                 grounded.append(evidence)
-                chosen += [c for c in units if all(c.unit.text != o.unit.text for o in chosen)]
+                chosen += units
         if not grounded and first is not None:
             return refusal(question, query, first[1], first[0]), first[0]
         best = max(grounded, key=lambda e: e.best_semantic)
         return compose(question, query, chosen[: cal.MAX_LIST_UNITS]), best
 
     def _decide(
-        self, query: str, info: QuestionInfo, passages: list[Passage]
+        self, query: str, info: QuestionInfo, passages: list[Passage],
+        said: list[Candidate] | None = None,
     ) -> tuple[list[Candidate], Evidence, list[Passage]]:
-        """The units that answer, the evidence whether they do, and the passages re-ranked."""
+        """The units that answer, the evidence whether they do, and the passages re-ranked;
+        none of the units ``said`` already (nor one saying the same)."""
         info = self._in_the_material(info)
         ranked, candidates = self.rank(query, info, passages)
+        if said:
+            candidates = [c for c in candidates if not any(_same_fact(c, o) for o in said)]
         if not candidates:
             reason = ("no passage is about " + " and ".join(info.entities) if info.entities
                       else "nothing was retrieved")
@@ -460,7 +465,7 @@ class ExtractiveAnswerer:
             exempt = info.places or parallel or len(info.entities) > 1
             if c.score < best - margin and not (c in leaders and exempt):
                 continue
-            if any(float(c.vector @ o.vector) > cal.DUPLICATE_COSINE for o in chosen):
+            if any(_same_fact(c, o) for o in chosen):
                 continue  # the same fact said twice (slide and case description)
             if any(fold(c.unit.text) in fold(o.unit.text) for o in chosen):
                 continue
@@ -493,6 +498,15 @@ class ExtractiveAnswerer:
         siblings = [c for c in candidates if c.passage is top.passage and c.unit.bullet]
         extra = [c for c in siblings if c not in chosen][: max(0, cal.MAX_LIST_UNITS - len(chosen))]
         return chosen + extra
+
+
+def _same_fact(a: Candidate, b: Candidate) -> bool:
+    """Whether two units say the same (a slide and a case description can): the same text,
+    or vectors this close (a unit added without scoring has none)."""
+    if a.unit.text == b.unit.text:
+        return True
+    return a.vector is not None and b.vector is not None and (
+        float(a.vector @ b.vector) > cal.DUPLICATE_COSINE)
 
 
 _ANY_OF_THE = re.compile(

@@ -94,7 +94,9 @@ def analyse(
     terms = [t for t in content_terms(folded) if t not in entity_terms]
     if _SPELLED_OUT.search(text):  # "What does X stand for?": the words ask, X is the topic
         terms = [t for t in terms if t not in _SPELLING_WORDS]
-    if _WHAT_FOR.search(text):  # "What is X for?" asks its purpose
+    # "What is X for?", "Why was Acme set up?" ask its purpose ("Why does the talk say ...?"
+    # asks for a reason)
+    if _WHAT_FOR.search(text) or (_WHY.match(text) and entities):
         terms.append(stem("purpose"))
     capitalised = re.findall(r"(?<=[\w,;:] )([A-Z][\w'’-]+)", text)
     names = [t for w in capitalised for t in content_terms(w) if t in terms]
@@ -119,6 +121,8 @@ def analyse(
               for m in re.finditer(rf"\b([\w-]+)\s+{re.escape(w)}\b", head_text)
               if not _QUANTIFIER.fullmatch(m.group(1))]
     heads = [t for w in found for t in content_terms(w) if t in terms]
+    if stem("purpose") in terms and stem("purpose") not in heads:  # what "why?" asks for
+        heads.append(stem("purpose"))
     return QuestionInfo(
         text=text,
         kind=_kind(text),
@@ -169,6 +173,7 @@ _ASKS_CASE = re.compile(
     r"(?!(?:does|do|did|is|are|was|were|has|have|of|in|on|for|from|with)\b)[a-z]+\b",
     re.IGNORECASE,
 )
+_WHY = re.compile(r"^\s*(?:and\s+)?why\b", re.IGNORECASE)
 _WHAT_FOR = re.compile(r"^\s*(?:and\s+)?what\s+(?:is|are|was|were)\b.*\bfor\s*\??\s*$", re.I)
 _WHICH_NOUNS = re.compile(
     r"^\s*(?:and\s+)?(?:which|what)\s+((?:[a-z-]+\s+){0,2}?[a-z-]+)\s+"
