@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from se_assistant.answering.smalltalk import asks_for_more, nothing_more, only_asks_for_more
-from se_assistant.followups import is_elliptical, resolve
+from se_assistant.followups import about_section, is_elliptical, resolve
+from se_assistant.models import BREADCRUMB_SEP
 from se_assistant.request import Request
 from se_assistant.stream import AnswerStream
+from se_assistant.subjects import clean_heading
 
 if TYPE_CHECKING:
     from se_assistant.assistant import Assistant
@@ -51,6 +54,9 @@ class Chat:
         # by any of its names, or a word only its name has ("Pfefferwerk's aim")
         names = [n for e in retriever.entities if e.name in self.focus
                  for n in (*e.names, *e.keywords)]
+        if not self.focus and not mentions:
+            # "who is quoted there?" after an answer from one part of no subject ("Wish list")
+            question = about_section(question, self._section_talked_about())
         return resolve(
             question,
             focus=self.focus,
@@ -58,6 +64,16 @@ class Chat:
             previous_focus=names,
             mentions=mentions,
         )
+
+    def _section_talked_about(self) -> str:
+        """The heading of the one section the last answer cites, when it is about no subject
+        ("Wish list" for '“Wish list” (not exhaustive...)'); "" otherwise."""
+        previous = self.history[-1].answer if self.history else None
+        if previous is None or any(c.metadata.get("case") for c in previous.citations):
+            return ""
+        sections = {clean_heading(re.sub(r"\s*\([^)]*\)$", "", clean_heading(
+            c.breadcrumb.split(BREADCRUMB_SEP)[-1]))) for c in previous.citations}
+        return sections.pop() if len(sections) == 1 else ""
 
     def ask(self, question: str) -> Answer:
         """Answer ``question`` in the context of the earlier turns."""

@@ -25,6 +25,11 @@ _CONTINUES = re.compile(
     r"(?:which|what|that|this)\s+ones?)\b",
     re.IGNORECASE,
 )
+# "compare that with B", "how does B compare?", "and B, by comparison?"
+_COMPARES = re.compile(
+    r"\b(?:compare[ds]?|comparing|comparison|versus|vs|differ|differs|difference|contrast)\b",
+    re.IGNORECASE,
+)
 # a capitalised word after the first: the question names its own subject ("Contact REVES?")
 _NAME = re.compile(r"\b(?:[A-Z]{2,}|[A-Z][a-z]+[A-Z]\w*|[A-Z][a-z]{2,})\b")
 
@@ -53,8 +58,14 @@ def resolve(question: str, focus: list[str], previous_query: str | None,
     names itself; ``previous_query``: the last standalone question.
     """
     q = question.strip()
+    if mentions and previous_query and previous_focus and _COMPARES.search(q):
+        # "compare that with B" after a question about A: the same question of A and B
+        return _swap(previous_query, previous_focus,
+                     " and ".join(dict.fromkeys([*focus, *mentions])))
     if mentions:
+        # "and for Pfefferwerk?", "and in Zeta?": a preposition before the name asks nothing new
         rest = _WHAT_ABOUT.sub("", _LEAD.sub("", q)).strip(" ?.!")
+        rest = re.sub(r"^(?:for|in|with|of|at|from|on)\s+", "", rest, flags=re.IGNORECASE)
         # "And Pfefferwerk?" names "Pfefferwerk Foundation" by a shorter name
         only_names = rest and all(
             not part.strip() or any(
@@ -87,15 +98,32 @@ def resolve(question: str, focus: list[str], previous_query: str | None,
 
 
 def _swap(previous_query: str, previous_focus: list[str], new_subject: str) -> str:
-    out = previous_query
-    replaced = False
-    for name in sorted(previous_focus, key=len, reverse=True):
-        pattern = re.compile(rf"(?<!\w){re.escape(name)}(?!\w)", re.IGNORECASE)
-        if pattern.search(out):
-            out = pattern.sub(new_subject, out, count=1) if not replaced else pattern.sub("", out)
-            replaced = True
+    """The last question of ``new_subject``: its first name for the last subject becomes the
+    new subject, any other is dropped (one pass, so the new name is never matched again)."""
+    names = sorted({n for n in previous_focus if n.strip()}, key=len, reverse=True)
+    if not names:
+        return f"{previous_query.rstrip(' ?')} ({new_subject})?"
+    pattern = re.compile(
+        r"(?<!\w)(?:" + "|".join(re.escape(n) for n in names) + r")(?!\w)", re.IGNORECASE)
+    seen = []
+
+    def swap(_: re.Match) -> str:
+        seen.append(1)
+        return new_subject if len(seen) == 1 else ""
+
+    out = pattern.sub(swap, previous_query)
     out = re.sub(r"\s+(?=['’]s\b|[?.,!])", "", " ".join(out.split()))
-    return out if replaced else f"{previous_query.rstrip(' ?')} ({new_subject})?"
+    return out if seen else f"{previous_query.rstrip(' ?')} ({new_subject})?"
+
+
+def about_section(question: str, section: str) -> str:
+    """A follow-up about a part of the material that names no subject ("who is quoted there?"
+    after an answer from the wish list): "there" is that part, or the part is added."""
+    if not section or not has_reference(question):
+        return question
+    if _THERE.search(question):
+        return _THERE.sub(f"in the {section}", question, count=1)
+    return f"{question.rstrip(' ?')} ({section})?"
 
 
 def _capitalise(text: str) -> str:

@@ -47,6 +47,7 @@ GENERAL_NOUNS = frozenset(stem(w) for w in (
     "thing", "things", "stuff", "kind", "sort", "type", "form", "way", "manner", "body", "bodies",
     "entity", "entities", "environment", "setting", "context", "ground", "site", "area", "field",
     "aspect", "element", "side", "bit", "piece", "lot", "people", "end", "outcome", "result",
+    "tool", "tools", "means", "instrument", "mechanism", "approach", "option", "measure",
 ))
 
 # Idioms and phrasal verbs read as the plain words a text would use ("get X off the ground" is
@@ -199,5 +200,9 @@ def synonyms(term: str) -> frozenset[str]:
 
 
 def asks_contact(question: str) -> bool:
-    """Whether the question asks how to reach someone (e-mail, phone, website, address)."""
-    return bool(_CONTACT_QUESTION.search(question))
+    """Whether the question asks how to reach someone (e-mail, phone, website, address).
+    "What does he call it?" asks a name, not a phone call."""
+    return bool(_CONTACT_QUESTION.search(_NAMING_CALL.sub(" ", question)))
+
+
+_NAMING_CALL = re.compile(r"\bwhat\b[^?.!]*?\bcall(?:s|ed)?\b", re.IGNORECASE)
