@@ -32,6 +32,8 @@ from se_assistant.answering.lexicon import (
 )
 from se_assistant.answering.parts import (
     KINDS_QUESTION,
+    NTH_PART,
+    ORDINALS,
     PART_QUESTION,
     outer_headings,
     parts_of,
@@ -150,7 +152,8 @@ class ExtractiveAnswerer:
             # but the best other unit of its passage ("4 June 2018")
             chosen = _instead_of_echo(info, chosen, candidates)
         members = self._section_members(query, info, candidates, max(c.evidence for c in chosen))
-        filed = self._part_of_subject(info, max(c.evidence for c in chosen))
+        filed = (self._part_of_subject(info, max(c.evidence for c in chosen))
+                 or self._nth_part(info, max(c.evidence for c in chosen)))
         if filed:
             chosen = filed
         elif members:
@@ -253,6 +256,24 @@ class ExtractiveAnswerer:
                     c.section_prefix = heading.strip().rstrip(":").rstrip()
                     return [c]
         return []
+
+    def _nth_part(self, info: QuestionInfo, best: float) -> list[Candidate]:
+        """"What is the second type of cluster in the talk?": the second part's heading, with
+        the subjects filed under it. [] for other questions, or when there is no such part."""
+        match = NTH_PART.search(info.text)
+        parts = self._parts_map()
+        if info.entities or not match or len(parts) < 2:
+            return []
+        word = match.group(1) or match.group(2)
+        n = len(parts) if fold(word) == "last" else ORDINALS.get(fold(word), 0)
+        if not 1 <= n <= len(parts):
+            return []
+        heading = list(parts)[n - 1]
+        members = [c for p in parts[heading] if (c := _heading_candidate(p) or _first_candidate(p))]
+        for c in members:
+            c.evidence = max(c.evidence, best)
+            c.section_prefix = heading.strip().rstrip(":").rstrip()
+        return members[: cal.MAX_LIST_UNITS]
 
     def _in_the_material(self, info: QuestionInfo) -> QuestionInfo:
         """The question as this material reads it: "Which X ...?" asks for one of its
@@ -660,8 +681,8 @@ def _label_bonus(info: QuestionInfo, c: Candidate) -> float:
     """"Objective: ..." for "What is the aim?", "Who: ..." for a who-question: the unit's
     label means a word of the question, or is its question word; more when it means what the
     question asks for ("What are the objectives of ...?")."""
-    if not c.unit.label:
-        return 0.0
+    if not c.unit.label or (info.about_document and c.passage.case):
+        return 0.0  # "Which organisation is behind the talk?" is no subject's "Who:"
     label_terms = set(content_terms(c.unit.label))
     if "who" in words(c.unit.label):  # "Who: A, B and C" names the members, partners ...
         label_terms |= WHO_LISTS

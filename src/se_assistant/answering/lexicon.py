@@ -48,6 +48,7 @@ GENERAL_NOUNS = frozenset(stem(w) for w in (
     "entity", "entities", "environment", "setting", "context", "ground", "site", "area", "field",
     "aspect", "element", "side", "bit", "piece", "lot", "people", "end", "outcome", "result",
     "tool", "tools", "means", "instrument", "mechanism", "approach", "option", "measure",
+    "category", "categories", "class", "variety",
 ))
 
 # Idioms and phrasal verbs read as the plain words a text would use ("get X off the ground" is
@@ -87,12 +88,14 @@ ASKS_OPINION = re.compile(
 )
 
 # Words naming the document or event itself ("the theme of the talk", "who organised the
-# event"): its opening (a deck's title slide) is where such things are said
-# ("authorities" shares the stem of "author": only the word itself names the author)
-DOCUMENT_ITSELF = frozenset(stem(w) for w in (
-    "event", "presentation", "talk", "conference", "title", "theme", "topic", "author",
-    "organiser", "organizer", "speaker", "presenter", "deck", "document", "session", "meeting",
-))
+# event"): its opening (a deck's title slide) is where such things are said. Matched as words,
+# not stems: "authorities" shares the stem of "author", "organisation" that of "organiser".
+DOCUMENT_ITSELF = frozenset(
+    form for w in (
+        "event", "presentation", "talk", "conference", "title", "theme", "topic", "author",
+        "organiser", "organizer", "speaker", "presenter", "deck", "document", "session", "meeting",
+    ) for form in (w, w + "s")
+)
 
 # what a "Who:" label lists (not "organisation": its stem is also the verb "organise")
 WHO_LISTS = frozenset(stem(w) for w in (

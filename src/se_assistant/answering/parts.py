@@ -28,6 +28,20 @@ PART_QUESTION = re.compile(
 )
 
 
+# "the second type of cluster", "category III", "the last part": one part, by its place
+ORDINALS = {
+    "first": 1, "1st": 1, "one": 1, "i": 1, "1": 1, "second": 2, "2nd": 2, "two": 2, "ii": 2,
+    "2": 2, "third": 3, "3rd": 3, "three": 3, "iii": 3, "3": 3, "fourth": 4, "4th": 4, "four": 4,
+    "iv": 4, "4": 4, "fifth": 5, "5th": 5, "five": 5, "v": 5, "5": 5,
+}
+_PART_NOUN = r"(?:kind|type|category|group|part|section|sort|class|strand)"
+NTH_PART = re.compile(
+    rf"\b(first|second|third|fourth|fifth|last|1st|2nd|3rd|4th|5th)\s+(?:[\w-]+\s+)?{_PART_NOUN}\b|"
+    rf"\b{_PART_NOUN}\s+(?:number\s+)?(one|two|three|four|five|[1-5]|i{{1,3}}|iv|v)\b",
+    re.IGNORECASE,
+)
+
+
 def outer_headings(metadata: dict) -> list[str]:
     """The headings above a chunk's own, below its document's title."""
     crumbs = str(metadata.get("breadcrumb", "")).split(BREADCRUMB_SEP)

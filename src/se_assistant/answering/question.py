@@ -121,6 +121,11 @@ def analyse(
               for m in re.finditer(rf"\b([\w-]+)\s+{re.escape(w)}\b", head_text)
               if not _QUANTIFIER.fullmatch(m.group(1))]
     heads = [t for w in found for t in content_terms(w) if t in terms]
+    # "What does the talk say about X?" asks about X: the talk there only frames it
+    about_document = (
+        not entities
+        and bool(DOCUMENT_ITSELF & set(_DOCUMENT_FRAME.sub(" ", folded).split()))
+    )
     if stem("purpose") in terms and stem("purpose") not in heads:  # what "why?" asks for
         heads.append(stem("purpose"))
     return QuestionInfo(
@@ -139,12 +144,10 @@ def analyse(
         acronyms=list(dict.fromkeys(re.findall(r"\b[A-Z]{3,}\b", text)))
         if _SPELLED_OUT.search(text)
         else [],
-        asks_case=bool(_ASKS_CASE.search(text)) and not entities,
-        aspect=_aspect(text) if not entities else "",
-        # "What does the talk say about X?" asks about X: the talk there only frames it
-        about_document=not entities
-        and bool(DOCUMENT_ITSELF & set(content_terms(_DOCUMENT_FRAME.sub(" ", folded))))
-        and (stem("author") not in terms or bool(re.search(r"\bauthors?\b", folded))),
+        # "Which organisation is behind this talk?" asks about the document, not a subject
+        asks_case=bool(_ASKS_CASE.search(text)) and not entities and not about_document,
+        aspect=_aspect(text) if not entities and not about_document else "",
+        about_document=about_document,
         asked_noun=_asked_noun(text),
         first=bool(_FIRST.search(text)),
         defines=bool(_SPELLED_OUT.search(text)),
