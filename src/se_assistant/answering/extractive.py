@@ -22,6 +22,7 @@ from se_assistant.answering.evidence import (
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     CONTACT_DETAIL,
+    CONTACT_KINDS,
     DOCUMENT_VERBS,
     KINDS_OF,
     NAMING,
@@ -472,19 +473,25 @@ class ExtractiveAnswerer:
             limit = max(limit, min(len(leaders), cal.MAX_LIST_UNITS))
         else:
             leaders, parallel = [], []
+        every_detail: list[Candidate] = []
         if info.kind in ("when", "how_many", "contact"):
             typed = [c for c in ranked if _typed(info, c)]
             close = info.kind == "contact" or (typed and typed[0].score >= best - cal.TYPED_WITHIN)
             if typed and close:  # the date, figure or address asked for
                 ranked = typed + [c for c in ranked if c not in typed]
                 best = typed[0].score
+            if typed and info.kind == "contact" and not any(
+                named.search(info.text) for named, _ in CONTACT_KINDS
+            ):  # "How can I reach them?": every detail the best passage gives
+                every_detail = [c for c in typed if c.passage is typed[0].passage]
+                limit = max(limit, min(len(every_detail), cal.MAX_LIST_UNITS))
         chosen: list[Candidate] = []
         for c in ranked:
             if len(chosen) >= limit:
                 break
             # each subject named, each place, each subject's parallel unit: kept whatever its score
             exempt = info.places or parallel or len(info.entities) > 1
-            if c.score < best - margin and not (c in leaders and exempt):
+            if c.score < best - margin and not (c in leaders and exempt) and c not in every_detail:
                 continue
             if any(_same_fact(c, o) for o in chosen):
                 continue  # the same fact said twice (slide and case description)

@@ -342,6 +342,8 @@ def _kind(text: str) -> str:
         r"^(where|(in|from) (which|what) (city|cities|country|countries|region|regions|place|places)|"
         r"(which|what) (city|cities|country|countries|region|regions|places?))\b",
         t,
+    ) or re.search(  # "A and B are both citizen-driven: in which cities are they?"
+        r"\b(in|from) (which|what) (city|cities|country|countries|region|regions|places?)\b", t
     ):
         return "where"
     if re.match(r"^(who|by whom|whom)\b", t) or re.search(r"\bwho\b", t) or re.search(

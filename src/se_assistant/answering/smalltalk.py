@@ -17,6 +17,12 @@ _ACK = frozenset(
     ["ok", "okay", "k", "fine", "good", "great", "nice", "cool", "perfect", "excellent", "super", "awesome", "wow", "sure", "yes", "no", "yeah", "yep", "nope", "alright", "right", "got", "it", "that", "that's", "thats", "s", "all", "i", "needed", "need", "you", "very", "much", "so", "lol", "hmm", "hm", "mm", "uh", "um", "ah", "oh", "well", "interesting", "noted", "understood", "see", "a", "lot", "for", "the", "your", "help", "helpful", "again", "really", "indeed", "have", "day",
      "night", "weekend", "take", "care", "soon"]
 )
+_GREETING_PHRASES = re.compile(
+    r"\b(?:good\s+(?:morning|afternoon|evening|day)|hello(?:\s+there)?|hi(?:\s+there)?|hey|"
+    r"greetings|how\s+are\s+you(?:\s+doing)?(?:\s+today)?|how(?:'s|\s+is)\s+it\s+going|"
+    r"what'?s\s+up|nice\s+to\s+meet\s+you|hope\s+you(?:'re|\s+are)\s+(?:well|fine|good))\b",
+    re.IGNORECASE,
+)
 # words opening an acknowledgement ("great, that helps"), and words asking or telling to do
 _OPENING_ACK = frozenset(["ok", "okay", "great", "perfect", "cool", "nice", "awesome", "excellent",
                           "wow", "brilliant", "super", "fantastic", "wonderful", "amazing"])
@@ -41,6 +47,9 @@ def small_talk_kind(text: str, vocabulary: frozenset[str], stems: list[str]) -> 
     """"thanks", "greeting", "bye", "ack" or "noise" for a turn that asks nothing of the
     material; "" for a question. ``stems`` are the turn's content stems, ``vocabulary`` the
     index's."""
+    # "Good morning, how are you doing today?": a greeting, with or without a courtesy question
+    if _GREETING_PHRASES.sub(" ", text).strip(" ,.!?;:-") == "" and words(text):
+        return "greeting"
     tokens = words(text)
     if not tokens:
         return "ack" if any(unicodedata.category(ch) == "So" for ch in text) else "noise"

@@ -15,6 +15,7 @@ _SENTENCE_END = re.compile(
     r"(?=[A-Z“\"(ÀÉÈÒÓÍÚ])"
 )
 _LABEL = re.compile(r"^([A-Za-z][\w ,'’/()-]{1,40}?)\s*:\s+\S")
+_LABEL_ONLY = re.compile(r"^\w+(?:\s+\w+){0,3}\s*:$")
 
 
 @dataclass(frozen=True)
@@ -53,6 +54,8 @@ def split_units(passage: str, headings: str | Iterable[str] = ()) -> list[Unit]:
             continue
         body_start = line_start + (len(line) - len(line.lstrip()))
         body = line.strip()
+        if _LABEL_ONLY.match(body):  # "Speaker notes:" names what follows and says nothing
+            continue
         label = _label(body)
         if label:  # "Objective: ..." is one unit, whatever its sentences
             units.append(Unit(body, body_start, False, label=label))
