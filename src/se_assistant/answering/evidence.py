@@ -25,6 +25,7 @@ from se_assistant.answering.lexicon import (
     CONTACT_NOUNS,
     FOUNDING,
     GENERAL_NOUNS,
+    ORGANISATION_OR_EVENT,
     PLACE_NOUNS,
     TIME_NOUNS,
     WHO_LISTS,
@@ -146,6 +147,11 @@ def judge(
         # "What are the names of the cinemas?": "cinemas, concert halls" names none of them
         type_found = any(_named_near(t, thing, info.text) for t in chosen_texts)
         missing = f"name of the {thing}"
+    if type_found and (info.kind == "who" or NAME_WORD.search(info.text)) and PERSON_ASKED.search(
+        info.text
+    ):  # "Who was the speaker?", "the speaker's name": a person, not the organisation
+        type_found = any(names_a_person(t) for t in chosen_texts)
+        missing = "name of a person"
     if type_found and PRESENT.search(info.text) and not any(
         YEAR.search(t) or PRESENT.search(t) for t in chosen_texts
     ):  # "Is it still running today?": material says nothing of now unless it dates itself
@@ -259,6 +265,33 @@ def _named_near(text: str, thing: str, question: str) -> bool:
             continue
         window = tokens[max(0, i - NAME_WINDOW): i] + tokens[i + 1: i + 1 + NAME_WINDOW]
         if any(_PROPER.match(w) and stem(fold(w)) not in asked for w in window):
+            return True
+    return False
+
+
+PERSON_ASKED = re.compile(
+    r"\b(?:speaker|presenter|person|director|president|chair(?:man|woman|person)?|ceo|manager|"
+    r"mayor|minister|commissioner|spokes(?:man|woman|person))(?:'s|’s)?\b|"
+    # "Who gave the talk for ACME?": someone on behalf of the organisation, not the organisation
+    r"\bwho\s+(?:gave|presented|delivered|spoke|held)\b.*\b(?:for|on\s+behalf\s+of|representing)\s",
+    re.IGNORECASE,
+)
+NAME_WORD = re.compile(r"\bnames?\b", re.IGNORECASE)
+# a run of capitalised words, joined by the small words names hold ("Network of Cities and ...")
+_CAPITALISED_RUN = re.compile(
+    r"[A-Z][\w'’.-]*(?:\s+(?:(?:of|and|for|the|de|di|del|la|le|von|van)\s+)*[A-Z][\w'’.-]*)+"
+)
+
+
+def names_a_person(text: str) -> bool:
+    """Whether ``text`` gives a name that may be a person's: two or more capitalised words
+    ("Ivan Miró"), none of them a word for an organisation or an event ("European Network of
+    Cities", "European Day of ...")."""
+    for run in _CAPITALISED_RUN.findall(text):
+        parts = [w for w in run.split() if w[:1].isupper()]
+        if not any(w.isupper() and len(w) > 1 for w in parts) and not any(
+            stem(fold(w)) in ORGANISATION_OR_EVENT for w in parts
+        ):
             return True
     return False
 

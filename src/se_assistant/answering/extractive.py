@@ -445,6 +445,8 @@ class ExtractiveAnswerer:
             return candidates
         prior = {id(c): overlaps[id(c)] + 0.5 / (1 + c.rank)
                  + (1.0 if info.kind == "contact" and _typed(info, c) else 0.0)
+                 # "Who is behind this presentation?": the opening says what it is
+                 + (1.0 if info.about_document and c.passage.metadata.get("opening") else 0.0)
                  for c in candidates}
         kept = set(map(id, sorted(candidates, key=lambda c: -prior[id(c)])[: self.rerank_sentences]))
         return [c for c in candidates if id(c) in kept]

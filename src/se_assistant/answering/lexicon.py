@@ -116,6 +116,12 @@ KINDS_OF = {
     )),
 }
 
+# a capitalised name holding one of these words names an organisation or an event, not a person
+ORGANISATION_OR_EVENT = KINDS_OF["who"] | KINDS_OF[stem("event")] | frozenset(stem(w) for w in (
+    "economy", "enterprise", "enterprises", "foundation", "museum", "park", "school",
+    "region", "city", "cluster", "programme", "project", "initiative", "cooperative", "research",
+))
+
 # What a document does with its subjects ("the examples the talk describes"), and what it
 # calls them in general ("list all the cases")
 DOCUMENT_VERBS = frozenset(stem(w) for w in (
