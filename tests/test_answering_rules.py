@@ -435,3 +435,38 @@ def test_thanks_with_a_remark_is_small_talk_and_a_question_is_not():
     assert looks_like_a_question("what was on the site before?")
     assert looks_like_a_question("Is it still running")
     assert not looks_like_a_question("that's really helpful for my article!")
+
+
+# ---- the document, its parts, people and contact details (dev11, dev12) ----------------------
+def test_which_organisation_is_behind_the_talk_asks_about_the_document_not_a_subject():
+    info = analyse("Which organisation is behind this presentation?", NAMES)
+    assert info.about_document and not info.asks_case and info.kind == "who"
+    assert not analyse("What kind of organisation is Zeta Lab?", NAMES).about_document
+    assert not analyse("Which of these labs organises a fair?", NAMES).about_document
+
+
+def test_the_nth_type_names_a_part_by_its_place():
+    from se_assistant.answering.parts import NTH_PART, ORDINALS
+
+    match = NTH_PART.search("What is the second category of clusters in the talk?")
+    assert match and ORDINALS[match.group(1)] == 2
+    assert NTH_PART.search("what is type III about?").group(2).lower() == "iii"
+    assert not NTH_PART.search("What did Acme do first?")
+
+
+def test_a_person_asked_for_needs_a_person_named():
+    from se_assistant.answering.evidence import names_a_person
+
+    assert names_a_person("Rethinking the concept (Ivan Miró: “local ecosystems”)")
+    assert not names_a_person("European Network of Cities and Regions for the Social Economy")
+    assert not names_a_person("EUROPEAN DAY OF SOCIAL ECONOMY ENTERPRISES 2018")
+    assert not _grounded("Who was the speaker at the fair?", "Association of Lyon Labs (ALL)")
+    assert not _grounded("Who gave the talk for ACME?", "Association of Carpenters in Metz (ACME)")
+    assert _grounded("Who gave the talk for ACME?", "The talk was given by Marie Curie.")
+
+
+def test_a_greeting_with_a_courtesy_question_is_small_talk_and_a_lone_label_is_no_unit():
+    assert small_talk_kind("Good morning, how are you doing today?", frozenset(), []) == "greeting"
+    assert small_talk_kind("Good morning, what does Acme do?", frozenset(), []) == ""
+    units = split_units("Goals: grow\nSpeaker notes:\nPhoto credit line here.")
+    assert [u.text for u in units] == ["Goals: grow", "Photo credit line here."]

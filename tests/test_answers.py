@@ -284,3 +284,14 @@ def test_a_follow_up_without_its_subject_is_asked_of_the_case_being_discussed(as
     answer = chat.ask("what was on the site before?")  # refused when asked alone
     assert answer.grounded and "Pfefferwerk" in answer.text
     assert chat.ask("thanks a lot, that's really helpful for my article!").citations == []
+
+
+def test_the_document_its_parts_and_its_contact_details(assistant):
+    maker = assistant.ask("Which organisation is behind this presentation?")
+    assert_well_cited(maker)
+    assert "REVES" in maker.text and "Coopcity" not in maker.text
+    second = assistant.ask("What is the second category of clusters in the talk?")
+    assert "promoted by (programmes of) public authorities" in second.text
+    contact = assistant.ask("How can I get in touch with REVES?")
+    assert "office@revesnetwork.eu" in contact.text and "www.revesnetwork.eu" in contact.text
+    assert_refused(assistant.ask("Who gave this presentation for REVES?"))
