@@ -152,6 +152,10 @@ def judge(
     ):  # "Who was the speaker?", "the speaker's name": a person, not the organisation
         type_found = any(names_a_person(t) for t in chosen_texts)
         missing = "name of a person"
+    if type_found and (superlative := SUPERLATIVE.search(info.text)) and not any(
+        SUPERLATIVE.search(t) for t in chosen_texts
+    ):  # "Which cluster is the most successful?": the material must rank them itself
+        type_found, missing = False, f"ranking by {superlative.group(0).lower()}"
     if type_found and PRESENT.search(info.text) and not any(
         YEAR.search(t) or PRESENT.search(t) for t in chosen_texts
     ):  # "Is it still running today?": material says nothing of now unless it dates itself
@@ -274,6 +278,11 @@ PERSON_ASKED = re.compile(
     r"mayor|minister|commissioner|spokes(?:man|woman|person))(?:'s|’s)?\b|"
     # "Who gave the talk for ACME?": someone on behalf of the organisation, not the organisation
     r"\bwho\s+(?:gave|presented|delivered|spoke|held)\b.*\b(?:for|on\s+behalf\s+of|representing)\s",
+    re.IGNORECASE,
+)
+SUPERLATIVE = re.compile(
+    r"\b(?:most|least)\s+(?!of\b)[a-z]{4,}|\b(?:best|worst|biggest|largest|smallest|oldest|newest|"
+    r"youngest|greatest|highest|lowest|strongest|weakest)\b",
     re.IGNORECASE,
 )
 NAME_WORD = re.compile(r"\bnames?\b", re.IGNORECASE)

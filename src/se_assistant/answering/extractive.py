@@ -253,7 +253,7 @@ class ExtractiveAnswerer:
         for heading, passages in self._parts_map().items():
             for p in passages:
                 if p.case == info.entities[0] and (c := _heading_candidate(p) or _first_candidate(p)):
-                    c.evidence = max(c.evidence, best)
+                    c.evidence = max(c.evidence, best, cal.MIN_SEMANTIC)
                     c.section_prefix = heading.strip().rstrip(":").rstrip()
                     return [c]
         return []
@@ -271,8 +271,8 @@ class ExtractiveAnswerer:
             return []
         heading = list(parts)[n - 1]
         members = [c for p in parts[heading] if (c := _heading_candidate(p) or _first_candidate(p))]
-        for c in members:
-            c.evidence = max(c.evidence, best)
+        for c in members:  # the part asked for by its place is the answer, however worded
+            c.evidence = max(c.evidence, best, cal.MIN_SEMANTIC)
             c.section_prefix = heading.strip().rstrip(":").rstrip()
         return members[: cal.MAX_LIST_UNITS]
 
@@ -394,6 +394,12 @@ class ExtractiveAnswerer:
             asked = info.aspect or self._without_any_subject(query)
         vectors = self.encoder.embed(texts)
         semantic = vectors @ self.encoder.embed([asked])[0]
+        unnamed = _without_capitalised(asked, info.names) if not info.entities else asked
+        if unnamed != asked:
+            # "What recognition is ACME asking for?": a name the model does not know can pull
+            # the question away from the unit that answers it; each unit is judged on the
+            # closer of the question with and without it
+            semantic = np.maximum(semantic, vectors @ self.encoder.embed([unnamed])[0])
         rare_names = {t for t in set(info.names) - info.entity_terms
                       if idf.get(t, top) >= cal.RARE_NAME_IDF * top}
         for c, vec, sem in zip(candidates, vectors, semantic, strict=True):
@@ -678,6 +684,16 @@ def _without_names(query: str, names: list[str]) -> str:
     out = query
     for name in sorted(names, key=len, reverse=True):
         out = re.sub(rf"(?i)\b{re.escape(name)}(?:'s|’s)?\b", " ", out)
+    return " ".join(out.split()) or query
+
+
+def _without_capitalised(query: str, names: list[str]) -> str:
+    """The question without its capitalised words whose stems are ``names``."""
+    if not names:
+        return query
+    wanted = set(names)
+    out = re.sub(r"(?<=[\w,;:] )[A-Z][\w'’-]+",
+                 lambda m: " " if set(content_terms(m.group(0))) & wanted else m.group(0), query)
     return " ".join(out.split()) or query
 
 

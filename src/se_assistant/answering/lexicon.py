@@ -38,6 +38,9 @@ ABOUT_THE_MATERIAL = frozenset(stem(w) for w in (
     "intro", "introduction", "conclusion",
     # words about wording: "what expression does X use", "what was it called"
     "expression", "phrase", "term", "word", "wording", "quote", "call", "name",
+    # what a document does: "what does the deck suggest?"
+    "suggest", "propose", "recommend", "say", "mention", "claim", "argue", "state", "stress",
+    "highlight", "point", "note",
 ))
 
 # General nouns: words that stand for almost any thing ("what kind of environment", "which
