@@ -74,6 +74,10 @@ _IDIOMS = tuple((re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE), plain) for pa
 ))
 
 
+# the verbs a yes/no question opens with ("Is it ...?", "Did they ...?")
+AUXILIARIES = r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)"
+
+
 def plain_words(text: str) -> str:
     """``text`` with idioms and phrasal verbs replaced by plain words (see ``_IDIOMS``)."""
     for pattern, plain in _IDIOMS:

@@ -7,6 +7,7 @@ import re
 from dataclasses import dataclass, field
 
 from se_assistant.answering.lexicon import (
+    AUXILIARIES,
     DEMONYMS,
     DOCUMENT_ITSELF,
     GENERAL_NOUNS,
@@ -244,7 +245,7 @@ _ASKED_NOUN = re.compile(
 _WH = r"(?:(?:at|on|in|from|for|by|with|to)\s+)?(?:what|who|whom|whose|why|where|when|which|how)"
 # where a question asking several things asks the next: ", and why?", " and what does it do?",
 # ", at what event", or a second question after a "?"
-_AUX = r"(?:is|are|was|were|did|does|do|has|have|had|can|could|will|would|should)"
+_AUX = AUXILIARIES
 _NEXT_PART = re.compile(
     rf"\s*[,;]\s*(?:and\s+)?(?={_WH}\b)|\s+and\s+(?={_WH}\b)|(?<=\?)\s+(?=(?:{_WH}|{_AUX})\b)",
     re.IGNORECASE,

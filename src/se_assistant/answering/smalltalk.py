@@ -7,6 +7,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from se_assistant.answering.lexicon import AUXILIARIES
 from se_assistant.lexical import words
 from se_assistant.models import Answer
 
@@ -73,8 +74,7 @@ def looks_like_a_question(text: str) -> bool:
     """Whether ``text`` asks something: it ends with "?" or says a word that asks or tells
     ("what", "how", "list", "explain" ...), or opens as a question does ("Is it ...")."""
     return text.rstrip().endswith("?") or bool(_ASKING.search(text)) or bool(
-        re.match(r"^\s*(?:and\s+)?(?:is|are|was|were|do|does|did|can|could|has|have|will)\b",
-                 text, re.IGNORECASE)
+        re.match(rf"^\s*(?:and\s+)?{AUXILIARIES}\b", text, re.IGNORECASE)
     )
 
 
