@@ -292,6 +292,9 @@ def test_the_document_its_parts_and_its_contact_details(assistant):
     assert "REVES" in maker.text and "Coopcity" not in maker.text
     second = assistant.ask("What is the second category of clusters in the talk?")
     assert "promoted by (programmes of) public authorities" in second.text
+    chat = assistant.chat()  # found with the UI: the ordinal was read as an unknown topic
+    chat.ask("Which organisation is behind this presentation?")
+    assert "joint by public authorities" in chat.ask("and the third type of cluster?").text
     contact = assistant.ask("How can I get in touch with REVES?")
     assert "office@revesnetwork.eu" in contact.text and "www.revesnetwork.eu" in contact.text
     assert_refused(assistant.ask("Who gave this presentation for REVES?"))

@@ -104,6 +104,13 @@ QUESTION_WORDS = frozenset(
         "really",
         "specifically",
         "basically",
+        # a place in an order, not a topic ("the second type of X")
+        "first",
+        "last",
+        "second",
+        "third",
+        "fourth",
+        "fifth",
         # a question's frame, not its topic ("according to the intro, what is X supposed to do?")
         "according",
         "supposed",
