@@ -470,3 +470,11 @@ def test_a_greeting_with_a_courtesy_question_is_small_talk_and_a_lone_label_is_n
     assert small_talk_kind("Good morning, what does Acme do?", frozenset(), []) == ""
     units = split_units("Goals: grow\nSpeaker notes:\nPhoto credit line here.")
     assert [u.text for u in units] == ["Goals: grow", "Photo credit line here."]
+
+
+def test_a_yes_no_question_about_a_subject_is_answered_though_it_names_an_unknown_name():
+    vocabulary = frozenset(stem(w) for w in ["partner", "university", "lyon", "acme"])
+    assert _grounded("Is the University of Palermo a partner of Acme?",
+                     "Partners: the University of Lyon", vocabulary)
+    assert not _grounded("Is the University of Palermo a partner of the network?",
+                         "Partners: the University of Lyon", vocabulary)

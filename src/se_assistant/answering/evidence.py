@@ -87,6 +87,10 @@ def judge(
     # unknown words are usually paraphrase ("What does REVES stand for?"), unless they are
     # most of the question and no unit is really close ("What do clusters eat for breakfast?")
     unknown = [t for t in strange if t in info.heads or t in info.names]
+    if info.kind == "yes_no" and info.entities:
+        # "Is the University of Palermo a partner of Acme?": what the material says of Acme's
+        # partners answers it (no), though it never names Palermo
+        unknown = [t for t in unknown if t not in info.names or t in info.heads]
     cosine = best_semantic if best_cosine is None else best_cosine
     weights = {t: (idf or {}).get(t, max((idf or {1: 1.0}).values())) for t in info.terms}
     share = sum(weights[t] for t in strange) / (sum(weights.values()) or 1.0)

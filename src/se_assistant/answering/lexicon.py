@@ -22,6 +22,8 @@ _FAMILIES = (
     ("programme", "program", "scheme", "strand"),
     ("city", "town", "place", "location", "locate", "base", "region"),
     ("company", "enterprise", "business", "firm"),
+    ("film", "cinema", "movie"),
+    ("asset", "capital", "property", "resource"),
 )
 SYNONYMS: dict[str, frozenset[str]] = {}
 for _family in _FAMILIES:
