@@ -478,3 +478,12 @@ def test_a_yes_no_question_about_a_subject_is_answered_though_it_names_an_unknow
                      "Partners: the University of Lyon", vocabulary)
     assert not _grounded("Is the University of Palermo a partner of the network?",
                          "Partners: the University of Lyon", vocabulary)
+
+
+def test_the_last_clause_asks_and_what_comes_before_sets_the_scene():
+    info = analyse("The report sorts its labs into groups - what are the three kinds of labs?", NAMES)
+    assert info.is_list and info.kind == "what"
+    assert analyse("Acme and Zeta Lab both work with citizens: in which cities are they?",
+                   NAMES, PLACES).kind == "where"
+    assert lists_counted("Name the partners of Acme - how many are there?",
+                         ["Who: Alpha, Beta, Gamma and Delta"])

@@ -20,6 +20,7 @@ from se_assistant.answering.calibration import (
 from se_assistant.answering.lexicon import (
     ABOUT_THE_MATERIAL,
     ASKS_OPINION,
+    AUXILIARIES,
     CONTACT_DETAIL,
     CONTACT_KINDS,
     CONTACT_NOUNS,
@@ -334,13 +335,28 @@ PRESENT = re.compile(
     r"\b(?:today|now|nowadays|currently|still|these\s+days|at\s+the\s+moment|at\s+present|"
     r"any\s*more|presently)\b", re.IGNORECASE
 )
-_COUNTED = re.compile(r"\bhow\s+many\s+([\w-]+)", re.IGNORECASE)
+_COUNTED = re.compile(
+    rf"\bhow\s+many\s+(?!(?:{AUXILIARIES}|there|of)\b)([\w-]+)|\bhow\s+many\s+(?:are|were)\s+there\b",
+    re.IGNORECASE,
+)
 
 
 def _counted(question: str) -> str:
-    """The stem of what "How many X ...?" counts ("" when it says no noun)."""
+    """The stem of what "How many X ...?" counts; for "Name the partners - how many are
+    there?" what the question names first ("" when it says no noun)."""
     match = _COUNTED.search(question)
-    return stem(fold(match.group(1))) if match else ""
+    if match and match.group(1):
+        return stem(fold(match.group(1)))
+    if match:  # "... how many are there?" counts the noun asked for before it
+        named = _NAMED_FIRST.search(question)
+        return stem(fold(named.group(1))) if named else ""
+    return ""
+
+
+_NAMED_FIRST = re.compile(
+    r"^\s*(?:please\s+)?(?:name|list|which|what)\s+(?:all\s+)?(?:the\s+)?(?:[\w-]+\s+)??([\w-]+s)\b",
+    re.IGNORECASE,
+)
 
 
 def _list_head(text: str) -> tuple[str, str]:
@@ -386,7 +402,7 @@ def lists_counted(question: str, texts: list[str]) -> bool:
     counted = _counted(question)
     # "Who: A, B and C" lists the members, partners, participants ...
     return bool(counted) and any(
-        (_names(head, counted) or (fold(head).strip() == "who" and counted in WHO_LISTS))
+        (_names(head, counted) or (fold(head).strip() == "who" and synonyms(counted) & WHO_LISTS))
         and (items.count(",") >= 2 or " and " in items)
         for head, items in map(_list_head, texts)
     )

@@ -63,6 +63,9 @@ def analyse(
     """``entity_names`` maps each folded name or alias to its canonical case name;
     ``place_names`` maps a field (city, country, region) to folded value -> stored value."""
     text = plain_words(text)  # "who put the deck together?" asks who made it
+    # "I work for a city. What tool does the deck suggest?": the last clause asks; what comes
+    # before it only sets the scene (its words still count as the question's terms)
+    asking = _SCENE_SET.split(text)[-1]
     # chat shorthand a reader expands: "co-ops" are cooperatives
     folded = " " + " ".join(words(_CO_OP.sub("cooperatives", text))) + " "
     places: dict[str, list[str]] = {}
@@ -131,8 +134,8 @@ def analyse(
         heads.append(stem("purpose"))
     return QuestionInfo(
         text=text,
-        kind=_kind(text),
-        is_list=bool(_LIST_START.search(text) or _LIST_WORDS.search(text)) or len(entities) > 1,
+        kind=_kind(asking),
+        is_list=bool(_LIST_START.search(asking) or _LIST_WORDS.search(asking)) or len(entities) > 1,
         entities=entities,
         terms=list(dict.fromkeys(terms)),
         entity_terms=entity_terms,
@@ -146,10 +149,10 @@ def analyse(
         if _SPELLED_OUT.search(text)
         else [],
         # "Which organisation is behind this talk?" asks about the document, not a subject
-        asks_case=bool(_ASKS_CASE.search(text)) and not entities and not about_document,
-        aspect=_aspect(text) if not entities and not about_document else "",
+        asks_case=bool(_ASKS_CASE.search(asking)) and not entities and not about_document,
+        aspect=_aspect(asking) if not entities and not about_document else "",
         about_document=about_document,
-        asked_noun=_asked_noun(text),
+        asked_noun=_asked_noun(asking),
         first=bool(_FIRST.search(text)),
         defines=bool(_SPELLED_OUT.search(text)),
     )
@@ -275,6 +278,11 @@ def split_compound(text: str) -> list[str]:
     return [f"{parts[0]}?"] + [
         f"{p} ({topic})?" if len(p.split()) <= 3 else f"{p}?" for p in parts[1:]
     ]
+
+
+_SCENE_SET = re.compile(
+    rf"(?:[.:;!?]|\s[-–—])\s+(?=(?:and\s+)?(?:{_WH}|{AUXILIARIES}|list|name|tell)\b)", re.IGNORECASE
+)
 
 
 # what a question calls the thing in a place ("the Italian foundation", "the Berlin project")
