@@ -418,7 +418,7 @@ def test_a_subject_named_by_its_place_is_said_by_its_name():
 
     places = {"place": {"italy": "Italy", "it": "IT", "lyon": "Lyon"}}
     info = analyse("What was the Italian foundation trying to achieve?", NAMES, places)
-    assert naming_subject(info.text, info, "Acme Works") == "What was the Acme Works trying to achieve?"
+    assert naming_subject(info.text, info, "Acme Works") == "What was Acme Works trying to achieve?"
     info = analyse("What's the name of the cluster in Lyon?", NAMES, places)
     assert naming_subject(info.text, info, "Zeta Lab") == "What's the name of Zeta Lab?"
     info = analyse("Who works in Lyon?", NAMES, places)

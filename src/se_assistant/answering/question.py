@@ -299,7 +299,7 @@ def naming_subject(text: str, info: QuestionInfo, subject: str) -> str:
     out = text
     for phrase in sorted(info.place_phrases, key=len, reverse=True):
         pattern = re.compile(
-            rf"\b{re.escape(phrase)}\s+(?:{_THING_IN_PLACE})\b|"
+            rf"\b(?:the\s+)?{re.escape(phrase)}\s+(?:{_THING_IN_PLACE})\b|"
             # "the foundation in Messina"
             rf"\b(?:the\s+)?(?:{_THING_IN_PLACE})\s+(?:in|from|of|at)\s+{re.escape(phrase)}\b",
             re.IGNORECASE,
