@@ -268,9 +268,10 @@ def _named_near(text: str, thing: str, question: str) -> bool:
     """Whether ``text`` gives a proper name the question does not near a word for ``thing``
     ("two universities (Messina and Reggio Calabria)", "the SEEDS programme")."""
     tokens = re.findall(r"[\w'’-]+", text)
-    asked = set(content_terms(question))
+    asked, wanted = set(content_terms(question)), stem(thing)
     for i, token in enumerate(tokens):
-        if not same_word(stem(fold(token)), stem(thing)) and stem(fold(token)) != stem(thing):
+        form = stem(fold(token))
+        if form != wanted and not same_word(form, wanted):
             continue
         window = tokens[max(0, i - NAME_WINDOW): i] + tokens[i + 1: i + 1 + NAME_WINDOW]
         if any(_PROPER.match(w) and stem(fold(w)) not in asked for w in window):

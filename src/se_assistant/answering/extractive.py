@@ -239,9 +239,7 @@ class ExtractiveAnswerer:
                 if info.places and not _in_places(c, info.places):
                     continue
                 if all(m.passage.case != c.passage.case for m in members):
-                    c.evidence = max(c.evidence, score)
-                    c.section_prefix = outer.strip().rstrip(":").rstrip()
-                    members.append(c)
+                    members.append(_filed_under(c, outer, score))
         return members
 
     def _part_of_subject(self, info: QuestionInfo, best: float) -> list[Candidate]:
@@ -253,9 +251,8 @@ class ExtractiveAnswerer:
         for heading, passages in self._parts_map().items():
             for p in passages:
                 if p.case == info.entities[0] and (c := _heading_candidate(p) or _first_candidate(p)):
-                    c.evidence = max(c.evidence, best, cal.MIN_SEMANTIC)
-                    c.section_prefix = heading.strip().rstrip(":").rstrip()
-                    return [c]
+                    # the part asked for is the answer, however the question is worded
+                    return [_filed_under(c, heading, max(best, cal.MIN_SEMANTIC))]
         return []
 
     def _nth_part(self, info: QuestionInfo, best: float) -> list[Candidate]:
@@ -270,11 +267,9 @@ class ExtractiveAnswerer:
         if not 1 <= n <= len(parts):
             return []
         heading = list(parts)[n - 1]
-        members = [c for p in parts[heading] if (c := _heading_candidate(p) or _first_candidate(p))]
-        for c in members:  # the part asked for by its place is the answer, however worded
-            c.evidence = max(c.evidence, best, cal.MIN_SEMANTIC)
-            c.section_prefix = heading.strip().rstrip(":").rstrip()
-        return members[: cal.MAX_LIST_UNITS]
+        # the part asked for by its place is the answer, however the question is worded
+        return [_filed_under(c, heading, max(best, cal.MIN_SEMANTIC)) for p in parts[heading]
+                if (c := _heading_candidate(p) or _first_candidate(p))][: cal.MAX_LIST_UNITS]
 
     def _in_the_material(self, info: QuestionInfo) -> QuestionInfo:
         """The question as this material reads it: "Which X ...?" asks for one of its
@@ -394,7 +389,9 @@ class ExtractiveAnswerer:
             asked = info.aspect or self._without_any_subject(query)
         vectors = self.encoder.embed(texts)
         semantic = vectors @ self.encoder.embed([asked])[0]
-        unnamed = _without_capitalised(asked, info.names) if not info.entities else asked
+        unnamed = asked if info.entities else _without_names(asked, [
+            w for w in re.findall(r"(?<=[\w,;:] )[A-Z][\w'’-]+", asked)
+            if set(content_terms(w)) & set(info.names)])
         if unnamed != asked:
             # "What recognition is ACME asking for?": a name the model does not know can pull
             # the question away from the unit that answers it; each unit is judged on the
@@ -534,6 +531,13 @@ class ExtractiveAnswerer:
         siblings = [c for c in candidates if c.passage is top.passage and c.unit.bullet]
         extra = [c for c in siblings if c not in chosen][: max(0, cal.MAX_LIST_UNITS - len(chosen))]
         return chosen + extra
+
+
+def _filed_under(c: Candidate, heading: str, evidence: float) -> Candidate:
+    """``c`` answering under the part ``heading`` it is filed in, with at least ``evidence``."""
+    c.evidence = max(c.evidence, evidence)
+    c.section_prefix = heading.strip().rstrip(":").rstrip()
+    return c
 
 
 def _same_fact(a: Candidate, b: Candidate) -> bool:
@@ -684,16 +688,6 @@ def _without_names(query: str, names: list[str]) -> str:
     out = query
     for name in sorted(names, key=len, reverse=True):
         out = re.sub(rf"(?i)\b{re.escape(name)}(?:'s|’s)?\b", " ", out)
-    return " ".join(out.split()) or query
-
-
-def _without_capitalised(query: str, names: list[str]) -> str:
-    """The question without its capitalised words whose stems are ``names``."""
-    if not names:
-        return query
-    wanted = set(names)
-    out = re.sub(r"(?<=[\w,;:] )[A-Z][\w'’-]+",
-                 lambda m: " " if set(content_terms(m.group(0))) & wanted else m.group(0), query)
     return " ".join(out.split()) or query
 
 
